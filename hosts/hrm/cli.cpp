@@ -1,0 +1,61 @@
+#include "cli.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include <unistd.h>
+
+namespace hrm::runner {
+
+void add_common_options(po::options_description &opts, CommonOptions &common) {
+    opts.add_options()
+        ("plugin-path", po::value(&common.plugin_path), "':'-separated plugin folders searched before $HRM_PLUGIN_PATH")
+        ("config,c", po::value(&common.configs)->composing(), "TOML config file (repeatable; later files override)")
+        ("set", po::value(&common.sets)->composing(), "override a config key: --set model.hidden_size=128")
+        ("verbose,v", po::bool_switch(&common.verbose), "log debug messages")
+        ("help,h", "show this help");
+}
+
+int parse_args(int argc, char **argv, const std::string &usage, const po::options_description &opts,
+               const po::positional_options_description &positional, po::variables_map &vm) {
+    try {
+        po::store(po::command_line_parser(argc, argv).options(opts).positional(positional).run(), vm);
+        if (vm.count("help")) {
+            std::cout << "usage: " << usage << "\n\n" << opts << "\n";
+            return 0;
+        }
+        po::notify(vm);
+    } catch (const po::error &e) {
+        std::cerr << "error: " << e.what() << "\nusage: " << usage << "\n(add --help for every option)\n";
+        return 2;
+    }
+    return -1;
+}
+
+Config load_config(const CommonOptions &common) { return Config::load(common.configs, common.sets); }
+
+Runtime open_runtime(const CommonOptions &common, int n_threads) {
+    hrm_runtime_params params;
+    hrm_runtime_params_init(&params, sizeof params);
+    params.n_threads = n_threads;
+    params.plugin_path = common.plugin_path.empty() ? nullptr : common.plugin_path.c_str();
+    params.log_level = common.verbose ? HRM_LOG_DEBUG : HRM_LOG_WARN;
+    Runtime runtime(&params);
+    runtime.load_default();
+    return runtime;
+}
+
+std::string read_input(const std::string &path) {
+    if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot open '" + path + "'");
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+bool stdout_is_terminal() { return isatty(STDOUT_FILENO) == 1; }
+
+}  // namespace hrm::runner

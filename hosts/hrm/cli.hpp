@@ -1,0 +1,45 @@
+// Shared command-line plumbing of the runner: options every subcommand takes, parsing with
+// --help, and opening a runtime with the plugins on the search path.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include <hrm/hrm.hpp>
+
+#include "config.hpp"
+
+namespace hrm::runner {
+
+namespace po = boost::program_options;
+
+struct CommonOptions {
+    std::string plugin_path;             // ':'-separated, searched before $HRM_PLUGIN_PATH
+    std::vector<std::string> configs;    // TOML files, merged in order
+    std::vector<std::string> sets;       // key=value overrides
+    bool verbose = false;
+};
+
+// Adds --plugin-path, --config/-c, --set and --verbose/-v to opts.
+void add_common_options(po::options_description &opts, CommonOptions &common);
+
+// Parses argv (argv[0] = subcommand). Prints help for --help (exit 0) or the error and usage for
+// bad arguments (exit 2). Returns -1 when the subcommand should go on.
+int parse_args(int argc, char **argv, const std::string &usage, const po::options_description &opts,
+               const po::positional_options_description &positional, po::variables_map &vm);
+
+// The merged config of --config files and --set overrides.
+Config load_config(const CommonOptions &common);
+
+// A runtime with every plugin on the search path loaded.
+Runtime open_runtime(const CommonOptions &common, int n_threads = 0);
+
+// Whole file, or standard input for "-".
+std::string read_input(const std::string &path);
+
+// True when standard output is a terminal (progress bars, ANSI colours).
+bool stdout_is_terminal();
+
+}  // namespace hrm::runner

@@ -1,0 +1,213 @@
+// hrm dataset build|import|info: datasets in the reference layout (sdk/data), for any task plugin
+// through the encoder ABI, so a third-party task gets dataset building for free.
+#include <filesystem>
+#include <iostream>
+
+#include <tbb/parallel_for.h>
+
+#include <hrm/data/dataset.hpp>
+
+#include "cli.hpp"
+#include "commands.hpp"
+#include "task.hpp"
+
+using namespace hrm::runner;
+namespace fs = std::filesystem;
+
+namespace {
+
+// splitmix64: derives independent seeds from (seed, stream, index) so every instance and
+// augmentation is a pure function of the dataset seed, whatever the thread count.
+uint64_t mix(uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+uint64_t derive(uint64_t seed, uint64_t stream, uint64_t index) { return mix(mix(mix(seed) ^ stream) ^ index); }
+
+enum : uint64_t { kStreamTrain = 1, kStreamTest = 2, kStreamAugment = 3 };
+
+hrm::data::Metadata metadata_of(const Task &task) {
+    const auto &spec = task.spec();
+    hrm::data::Metadata m;
+    m.pad_id = spec.pad_id;
+    if (spec.ignore_label_id >= 0) m.ignore_label_id = spec.ignore_label_id;
+    else m.ignore_label_id.reset();
+    m.vocab_size = spec.vocab_size;
+    m.seq_len = spec.seq_len;
+    m.num_puzzle_identifiers = spec.num_puzzle_identifiers;
+    return m;
+}
+
+// One group per instance: the original puzzle, then `augmentations` augmented copies.
+hrm::data::Split make_split(const Task &task, const std::vector<std::string> &instances, int64_t augmentations,
+                            uint64_t seed, const std::string &what) {
+    std::vector<hrm::runner::Encoded> encoded(instances.size());
+    std::vector<std::string> errors(instances.size());
+    tbb::parallel_for(size_t(0), instances.size(), [&](size_t i) {
+        try {
+            encoded[i] = task.encode(instances[i]);
+            if (encoded[i].labels.empty()) errors[i] = "has no solution (labels are needed for a dataset)";
+        } catch (const std::exception &e) {
+            errors[i] = e.what();
+        }
+    });
+    for (size_t i = 0; i < errors.size(); ++i)
+        if (!errors[i].empty()) throw std::runtime_error(what + " instance " + std::to_string(i + 1) + ": " + errors[i]);
+
+    hrm::data::SplitBuilder builder(metadata_of(task));
+    for (size_t i = 0; i < encoded.size(); ++i) {
+        builder.begin_group();
+        const auto &e = encoded[i];
+        builder.add_puzzle(e.puzzle_id, e.tokens, e.labels);
+        for (int64_t k = 1; k <= augmentations; ++k) {
+            std::vector<int32_t> rows = e.tokens;   // inputs and labels transformed together
+            rows.insert(rows.end(), e.labels.begin(), e.labels.end());
+            task.augment(derive(seed, kStreamAugment, i * 1000003ULL + uint64_t(k)) | 1, false, rows);
+            const auto half = rows.begin() + ptrdiff_t(e.tokens.size());
+            builder.add_puzzle(e.puzzle_id, std::vector<int32_t>(rows.begin(), half), std::vector<int32_t>(half, rows.end()));
+        }
+    }
+    return builder.finish();
+}
+
+// Writes into "<dir>.partial" and renames at the end, so an interrupted build never leaves a
+// directory that looks complete.
+void write_dataset(const std::string &dir, const hrm::data::Split &train, const hrm::data::Split &test) {
+    const fs::path final_dir(dir), partial(dir + ".partial");
+    fs::remove_all(partial);
+    hrm::data::write_identifiers(partial.string(), {"<blank>"});
+    hrm::data::write_split((partial / "train").string(), train);
+    hrm::data::write_split((partial / "test").string(), test);
+    fs::remove_all(final_dir);
+    fs::rename(partial, final_dir);
+}
+
+void print_summary(const hrm::data::Split &s, const char *name) {
+    std::cout << "  " << name << ": " << s.groups() << " groups, " << s.puzzles() << " puzzles, " << s.examples()
+              << " examples; seq_len " << s.meta.seq_len << ", vocab " << s.meta.vocab_size << ", "
+              << s.meta.num_puzzle_identifiers << " puzzle identifier(s)\n";
+}
+
+std::vector<std::string> generate(const Task &task, int64_t n, uint64_t seed, uint64_t stream, const std::string &options) {
+    std::vector<std::string> out(static_cast<size_t>(n));
+    tbb::parallel_for(int64_t(0), n, [&](int64_t i) { out[size_t(i)] = task.generate(derive(seed, stream, uint64_t(i)), options); });
+    return out;
+}
+
+std::vector<std::string> read_records(const Task &task, const std::string &path, int64_t limit) {
+    const std::string text = read_input(path);
+    std::vector<std::string> out;
+    for (auto r : task.split(text)) {
+        if (limit >= 0 && int64_t(out.size()) >= limit) break;
+        out.emplace_back(r);
+    }
+    return out;
+}
+
+int build_or_import(int argc, char **argv, bool import) {
+    CommonOptions common;
+    std::string task_name, out_dir, gen_options, train_file, test_file;
+    int64_t n_train = 1000, n_test = 100, aug = 0;
+    uint64_t seed = 0;
+    po::options_description opts(import ? "hrm dataset import options" : "hrm dataset build options");
+    opts.add_options()
+        ("task", po::value(&task_name)->required(), "task plugin name or id")
+        ("out,o", po::value(&out_dir)->required(), "output folder (replaced)")
+        ("aug", po::value(&aug), "augmented copies of each training puzzle (default 0)")
+        ("seed", po::value(&seed), "seed: the same seed gives the same bytes (default 0)");
+    if (import) {
+        opts.add_options()
+            ("train", po::value(&train_file)->required(), "training puzzles with solutions, in the task's format")
+            ("test", po::value(&test_file), "test puzzles with solutions")
+            ("limit", po::value(&n_train)->default_value(-1), "use at most this many training puzzles");
+    } else {
+        opts.add_options()
+            ("train", po::value(&n_train), "generated training puzzles (default 1000)")
+            ("test", po::value(&n_test), "generated test puzzles (default 100)")
+            ("gen", po::value(&gen_options), "generator options as TOML text, e.g. 'givens = 30'");
+    }
+    add_common_options(opts, common);
+    po::positional_options_description pos;
+    pos.add("task", 1);
+    po::variables_map vm;
+    const char *usage = import ? "hrm dataset import TASK --train FILE [--test FILE] [--aug K] [--seed S] -o DIR"
+                               : "hrm dataset build TASK --train N --test M [--aug K] [--seed S] [--gen TOML] -o DIR";
+    if (int rc = parse_args(argc, argv, usage, opts, pos, vm); rc >= 0) return rc;
+    if (aug < 0 || (!import && (n_train < 0 || n_test < 0))) {
+        std::cerr << "hrm dataset: counts must not be negative\n";
+        return 2;
+    }
+
+    hrm::Runtime runtime = open_runtime(common);
+    hrm::Instance encoder = runtime.create(HRM_KIND_ENCODER, task_name);
+    const Task task(encoder.encoder());
+    if (aug > 0 && !task.can(HRM_ENCODER_CAN_AUGMENT)) {
+        std::cerr << "hrm dataset: task '" << task.name() << "' has no augmentations\n";
+        return 2;
+    }
+
+    std::vector<std::string> train, test;
+    if (import) {
+        train = read_records(task, train_file, n_train);
+        if (!test_file.empty()) test = read_records(task, test_file, -1);
+    } else {
+        if (!task.can(HRM_ENCODER_CAN_GENERATE)) {
+            std::cerr << "hrm dataset: task '" << task.name() << "' has no generator; use 'hrm dataset import'\n";
+            return 2;
+        }
+        train = generate(task, n_train, seed, kStreamTrain, gen_options);
+        test = generate(task, n_test, seed, kStreamTest, gen_options);
+    }
+    const auto train_split = make_split(task, train, aug, seed, "train");
+    const auto test_split = make_split(task, test, 0, seed, "test");
+    write_dataset(out_dir, train_split, test_split);
+    std::cout << "wrote " << out_dir << "\n";
+    print_summary(train_split, "train");
+    print_summary(test_split, "test");
+    return 0;
+}
+
+int info(int argc, char **argv) {
+    std::string dir;
+    po::options_description opts("hrm dataset info options");
+    opts.add_options()("dir", po::value(&dir)->required(), "dataset folder")("help,h", "show this help");
+    po::positional_options_description pos;
+    pos.add("dir", 1);
+    po::variables_map vm;
+    if (int rc = parse_args(argc, argv, "hrm dataset info DIR", opts, pos, vm); rc >= 0) return rc;
+
+    const auto names = hrm::data::read_identifiers(dir);
+    std::cout << dir << ": valid reference-layout dataset, " << names.size() << " identifier name(s)\n";
+    for (const char *split : {"train", "test"}) {
+        const fs::path p = fs::path(dir) / split;
+        if (!fs::exists(p)) {
+            std::cout << "  " << split << ": absent\n";
+            continue;
+        }
+        const auto s = hrm::data::read_split(p.string());   // validates every invariant
+        print_summary(s, split);
+    }
+    return 0;
+}
+
+}  // namespace
+
+int cmd_dataset(int argc, char **argv) {
+    const std::string usage = "usage: hrm dataset build|import|info ... (hrm dataset <verb> --help)\n";
+    if (argc < 2) {
+        std::cerr << usage;
+        return 2;
+    }
+    const std::string verb = argv[1];
+    if (verb == "build") return build_or_import(argc - 1, argv + 1, false);
+    if (verb == "import") return build_or_import(argc - 1, argv + 1, true);
+    if (verb == "info") return info(argc - 1, argv + 1);
+    if (verb == "--help" || verb == "-h") {
+        std::cout << usage;
+        return 0;
+    }
+    std::cerr << "hrm dataset: unknown verb '" << verb << "'\n" << usage;
+    return 2;
+}

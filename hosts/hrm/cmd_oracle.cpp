@@ -1,0 +1,94 @@
+// hrm oracle --task NAME [FILE|-]: solve every instance with the task's exact solver and print the
+// solutions in the input's format. Bad instances are reported (with their record number) and
+// skipped; the exit code is 1 if any failed.
+#include <chrono>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "cli.hpp"
+#include "commands.hpp"
+#include "task.hpp"
+
+using namespace hrm::runner;
+
+namespace {
+
+struct Outcome {
+    std::string text;    // what to print for the record
+    std::string error;   // non-empty when it failed
+};
+
+}  // namespace
+
+int cmd_oracle(int argc, char **argv) {
+    CommonOptions common;
+    std::string task_name, input = "-";
+    bool stats = false, show = false;
+    int threads = 0;
+    po::options_description opts("hrm oracle options");
+    opts.add_options()
+        ("task,t", po::value(&task_name)->required(), "task plugin name or id (sudoku, maze, ...)")
+        ("input", po::value(&input), "puzzle file in the task's format, or - for standard input (default)")
+        ("stats", po::bool_switch(&stats), "also print the number of solutions (capped at 2) and the difficulty rating")
+        ("show", po::bool_switch(&show), "print a picture of each solved puzzle instead of the raw solution")
+        ("threads", po::value(&threads), "worker threads (default: all cores)");
+    add_common_options(opts, common);
+    po::positional_options_description pos;
+    pos.add("input", 1);
+    po::variables_map vm;
+    if (int rc = parse_args(argc, argv, "hrm oracle --task NAME [FILE|-] [--stats] [--show]", opts, pos, vm); rc >= 0)
+        return rc;
+
+    hrm::Runtime runtime = open_runtime(common);
+    hrm::Instance encoder = runtime.create(HRM_KIND_ENCODER, task_name);
+    const Task task(encoder.encoder());
+    if (!task.can(HRM_ENCODER_CAN_SOLVE)) {
+        std::cerr << "hrm oracle: task '" << task.name() << "' has no exact solver\n";
+        return 1;
+    }
+
+    const std::string text = read_input(input);
+    const auto records = task.split(text);
+    const auto picture = stdout_is_terminal() ? HRM_RENDER_ANSI : HRM_RENDER_TEXT;
+    std::vector<Outcome> outcomes(records.size());
+
+    const auto t0 = std::chrono::steady_clock::now();
+    {
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                                  threads > 0 ? size_t(threads) : tbb::this_task_arena::max_concurrency());
+        tbb::parallel_for(size_t(0), records.size(), [&](size_t i) {
+            try {
+                const Oracle o = task.solve(records[i]);
+                std::string &out = outcomes[i].text;
+                out = show && task.can(HRM_ENCODER_CAN_RENDER) ? task.render(records[i], o.solution, picture) : o.solution;
+                if (stats) {
+                    std::ostringstream s;
+                    s << "solutions=" << o.solutions << " rating=" << o.rating;
+                    out += (out.find('\n') == std::string::npos ? "\t" : "\n# ") + s.str();
+                }
+            } catch (const std::exception &e) {
+                outcomes[i].error = e.what();
+            }
+        });
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    size_t failed = 0;
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+        if (!outcomes[i].error.empty()) {
+            ++failed;
+            std::cerr << input << ": record " << i + 1 << ": " << outcomes[i].error << "\n";
+            continue;
+        }
+        std::cout << outcomes[i].text << (outcomes[i].text.empty() || outcomes[i].text.back() != '\n' ? "\n" : "");
+    }
+    std::cerr << "oracle: " << records.size() - failed << " solved, " << failed << " failed in " << std::fixed
+              << std::setprecision(3) << seconds << " s (" << std::setprecision(0)
+              << (seconds > 0 ? double(records.size()) / seconds : 0.0) << " puzzles/s)\n";
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,176 @@
+// hrm solve --model M --task T --policy P [FILE|-]: batch-solve puzzles through a session (the
+// oneTBB scheduler), writing one JSON line per puzzle. Bad puzzles are reported on their line and
+// the rest are solved; Ctrl-C stops at the next segment and keeps what finished.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <unistd.h>
+
+#include <hrm/common/json.hpp>
+
+#include "cli.hpp"
+#include "commands.hpp"
+#include "model_file.hpp"
+#include "task.hpp"
+
+using namespace hrm::runner;
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+void on_sigint(int) { g_interrupted = true; }
+
+struct Progress {
+    bool terminal = false;
+    int64_t total = 0;
+    int64_t base = 0;      // instances finished in earlier chunks
+    int64_t solved = 0;    // verified so far (earlier chunks)
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+
+    void draw(int64_t done) const {
+        if (!terminal) return;
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const int width = 30;
+        const int filled = total ? int(width * done / total) : width;
+        std::cerr << "\r[" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), '.') << "] "
+                  << done << "/" << total << "  " << std::fixed << std::setprecision(1) << (s > 0 ? done / s : 0.0)
+                  << " puzzles/s  solved " << std::setprecision(1) << (base ? 100.0 * solved / base : 0.0) << "%   "
+                  << std::flush;
+    }
+};
+
+bool HRM_ABI on_progress(int64_t done, int64_t, void *user) {
+    const auto *p = static_cast<const Progress *>(user);
+    p->draw(p->base + done);
+    return !g_interrupted;
+}
+
+std::string json_line(int64_t index, std::string_view input, const hrm_result &r) {
+    using hrm::common::json::quote;
+    std::ostringstream out;
+    out << "{\"index\": " << index << ", \"input\": " << quote(input);
+    if (r.error) {
+        out << ", \"error\": " << quote(hrm_status_message(r.error)) << "}";
+        return out.str();
+    }
+    out << ", \"solution\": " << quote(std::string_view(static_cast<const char *>(r.solution.data), r.solution.size))
+        << ", \"segments\": " << r.segments << ", \"q\": [" << r.q_halt << ", " << r.q_continue << "]"
+        << ", \"verified\": " << (r.verified == 1 ? "true" : r.verified == 0 ? "false" : "null")
+        << ", \"time\": " << r.seconds << "}";
+    return out.str();
+}
+
+}  // namespace
+
+int cmd_solve(int argc, char **argv) {
+    CommonOptions common;
+    std::string model_arg, task_name, policy_name = "q-halt", input = "-", out_path, precision;
+    int64_t batch = 64, show = 0;
+    int threads = 0;
+    po::options_description opts("hrm solve options");
+    opts.add_options()
+        ("model,m", po::value(&model_arg), "checkpoint (.safetensors); default: the bundled model of the task")
+        ("task,t", po::value(&task_name)->required(), "task plugin name or id")
+        ("policy,p", po::value(&policy_name), "refinement policy: fixed, q-halt, verify, stable, multi-start (default q-halt)")
+        ("input", po::value(&input), "puzzles in the task's format, or - for standard input (default)")
+        ("out,o", po::value(&out_path), "write JSON lines here instead of standard output")
+        ("batch", po::value(&batch), "slots in flight (default 64)")
+        ("threads", po::value(&threads), "worker threads (default: all cores)")
+        ("precision", po::value(&precision), "fp32 or bf16 (default: the model's)")
+        ("show", po::value(&show)->implicit_value(3), "print pictures of the first N solved puzzles (default 3)");
+    add_common_options(opts, common);
+    po::positional_options_description pos;
+    pos.add("input", 1);
+    po::variables_map vm;
+    if (int rc = parse_args(argc, argv, "hrm solve --model M.safetensors --task NAME [--policy P] [FILE|-]", opts, pos, vm);
+        rc >= 0)
+        return rc;
+    if (batch < 1 || (!precision.empty() && precision != "fp32" && precision != "bf16")) {
+        std::cerr << "hrm solve: --batch must be >= 1 and --precision fp32 or bf16\n";
+        return 2;
+    }
+    const Config config = load_config(common);
+
+    hrm::Runtime runtime = open_runtime(common, threads);
+    hrm::Instance encoder = runtime.create(HRM_KIND_ENCODER, task_name);
+    const Task task(encoder.encoder());
+    if (model_arg.empty()) model_arg = bundled_model_path(task.name());
+    hrm::Instance model = open_model(runtime, model_arg, config);
+    hrm::Instance policy = runtime.create(HRM_KIND_POLICY, policy_name, config.section_text("policy"));
+
+    hrm_session_params params;
+    hrm_session_params_init(&params, sizeof params);
+    params.n_threads = threads;
+    params.batch_size = batch;
+    if (!precision.empty()) params.precision = precision == "bf16" ? HRM_PRECISION_BF16 : HRM_PRECISION_FP32;
+    hrm_session *raw = nullptr;
+    hrm::check(hrm_session_create(model.get(), encoder.get(), policy.get(), &params, &raw));
+    std::unique_ptr<hrm_session, decltype(&hrm_session_free)> session(raw, hrm_session_free);
+
+    const std::string text = read_input(input);
+    const auto records = task.split(text);
+    std::vector<hrm_blob> instances;
+    for (auto r : records) instances.push_back(hrm_blob{r.data(), r.size()});
+
+    std::ofstream file;
+    if (!out_path.empty()) {
+        file.open(out_path);
+        if (!file) throw std::runtime_error("cannot write '" + out_path + "'");
+    }
+    std::ostream &out = out_path.empty() ? std::cout : file;
+
+    Progress progress;
+    progress.terminal = isatty(STDERR_FILENO) == 1;
+    progress.total = int64_t(instances.size());
+    std::signal(SIGINT, on_sigint);
+
+    // Chunks of several batches keep the scheduler's slots full while letting the progress line
+    // report the solved rate as results arrive.
+    const int64_t chunk = std::max<int64_t>(batch * 4, 256);
+    int64_t failed = 0, segments = 0, shown = 0;
+    bool cancelled = false;
+    for (int64_t begin = 0; begin < progress.total && !cancelled; begin += chunk) {
+        const int64_t n = std::min(chunk, progress.total - begin);
+        std::vector<hrm_result> results(static_cast<size_t>(n));
+        if (hrm_status *st = hrm_session_solve(session.get(), instances.data() + begin, n, results.data(),
+                                               sizeof(hrm_result), on_progress, &progress)) {
+            if (hrm_status_code(st) != HRM_E_CANCELLED) hrm::check(st);   // throws
+            hrm_status_free(st);
+            cancelled = true;
+        }
+        for (int64_t i = 0; i < n; ++i) {
+            hrm_result &r = results[size_t(i)];
+            out << json_line(begin + i, records[size_t(begin + i)], r) << "\n";
+            if (r.error) ++failed;
+            else {
+                progress.solved += r.verified == 1;
+                segments += r.segments;
+                if (shown < show && task.can(HRM_ENCODER_CAN_RENDER)) {
+                    ++shown;
+                    std::cerr << (progress.terminal ? "\r" : "") << task.render(records[size_t(begin + i)],
+                        std::string_view(static_cast<const char *>(r.solution.data), r.solution.size),
+                        progress.terminal ? HRM_RENDER_ANSI : HRM_RENDER_TEXT) << "\n";
+                }
+            }
+            hrm_result_clear(&r);
+        }
+        progress.base += n;
+        progress.draw(progress.base);
+    }
+    if (progress.terminal) std::cerr << "\n";
+
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.start).count();
+    const int64_t ran = progress.base - failed;
+    std::cerr << std::fixed << std::setprecision(1) << "solved " << progress.solved << "/" << progress.base << " ("
+              << (progress.base ? 100.0 * progress.solved / progress.base : 0.0) << "%), " << failed
+              << " bad input(s), mean segments " << std::setprecision(2) << (ran ? double(segments) / ran : 0.0) << ", "
+              << std::setprecision(1) << (seconds > 0 ? progress.base / seconds : 0.0) << " puzzles/s, " << seconds
+              << " s" << (cancelled ? " (cancelled)" : "") << "\n";
+    return cancelled ? 130 : 0;
+}

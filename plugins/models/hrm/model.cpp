@@ -1,0 +1,247 @@
+#include "model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "hrm/hrm_plugin.hpp"
+#include "hrm/kernels/attention.hpp"
+#include "hrm/kernels/bf16.hpp"
+#include "hrm/kernels/elementwise.hpp"
+#include "hrm/kernels/matmul.hpp"
+#include "hrm/kernels/norm.hpp"
+#include "hrm/kernels/swiglu.hpp"
+
+namespace hrm::models::hrm_model {
+
+using kernels::bf16;
+using hrm::plugin::Error;
+
+namespace {
+
+// y = x·Wᵀ in the state's precision: fp32 master weights in fp32 mode; the bf16 pack with fp32
+// accumulation and one rounding of the output in bf16 mode (spec 1.4.1, 1.7 "matmuls").
+void linear(const float *x, const Linear &w, float *y, int64_t m) { kernels::linear(x, w.w, y, m, w.out, w.in); }
+void linear(const bf16 *x, const Linear &w, bf16 *y, int64_t m) { kernels::linear(x, w.packed, y, m); }
+
+float to_f(float v) { return v; }
+float to_f(bf16 v) { return kernels::to_float(v); }
+template <class T> T from_f(float v);
+template <> float from_f<float>(float v) { return v; }
+template <> bf16 from_f<bf16>(float v) { return kernels::to_bf16(v); }
+
+// Run fn(row) for every row, on the host's workers when it offers them.
+template <class F>
+void for_rows(const hrm_host *host, int64_t n, F &&fn) {
+    struct Ctx { F *fn; };
+    Ctx ctx{&fn};
+    auto task = [](void *p, uint32_t i) { (*static_cast<Ctx *>(p)->fn)(int64_t(i)); };
+    if (n > 1 && host && host->parallel_for &&
+        host->parallel_for(host, uint32_t(n), +task, &ctx))
+        return;
+    for (int64_t i = 0; i < n; ++i) fn(i);
+}
+
+}  // namespace
+
+Model::Model(const Config &config, std::unique_ptr<Weights> weights)
+    : config_(config), config_text_(config.to_toml()), weights_(std::move(weights)) {
+    if (!config_.learned_positions())
+        rope_.emplace(config_.total_len(), config_.head_dim(), float(config_.rope_theta));
+}
+
+// ---- reset (spec 1.6) -------------------------------------------------------------------------
+
+template <class T>
+void Model::reset_t(hrm_state &s, Buffers<T> &b, const uint8_t *mask, float noise_std, const uint64_t *seeds) const {
+    const int64_t L = config_.total_len(), D = config_.hidden_size;
+    const auto &hi = weights_->H_init().bf16, &li = weights_->L_init().bf16;
+    for (int64_t r = 0; r < s.batch; ++r) {
+        if (mask && !mask[r]) continue;
+        T *zh = b.zH.data() + r * L * D, *zl = b.zL.data() + r * L * D;
+        // z = broadcast of the bf16 init vector to every position; optional per-row Gaussian
+        // noise (multi-start refinement, not in the reference) from the row's own seed.
+        std::mt19937_64 rng(seeds ? seeds[r] : 0);
+        std::normal_distribution<float> normal(0.0f, noise_std);
+        for (int64_t p = 0; p < L; ++p) {
+            for (int64_t d = 0; d < D; ++d) {
+                float h = kernels::to_float(bf16{hi[size_t(d)]}), l = kernels::to_float(bf16{li[size_t(d)]});
+                if (noise_std > 0.0f) {
+                    h += normal(rng);
+                    l += normal(rng);
+                }
+                zh[p * D + d] = from_f<T>(h);
+                zl[p * D + d] = from_f<T>(l);
+            }
+        }
+        s.was_reset[size_t(r)] = 1;
+    }
+}
+
+void Model::reset(hrm_state &s, const uint8_t *mask, float noise_std, const uint64_t *row_seeds) const {
+    if (s.precision == HRM_PRECISION_FP32) reset_t(s, s.f32, mask, noise_std, row_seeds);
+    else reset_t(s, s.bf16, mask, noise_std, row_seeds);
+}
+
+// ---- input embedding (spec 1.3) ---------------------------------------------------------------
+
+template <class T>
+void Model::embed_row(Buffers<T> &b, int64_t row, const int32_t *tokens, int32_t puzzle_id) const {
+    const int64_t L = config_.total_len(), P = config_.prefix_len(), D = config_.hidden_size;
+    T *x = b.x.data() + row * L * D;
+    // Puzzle token(s) first: the puzzle_emb row, zero-padded to P·D. In bf16 mode the fp32 table
+    // is rounded on lookup, like the reference's cast of the table to bf16.
+    if (P > 0) {
+        const int64_t nd = config_.puzzle_emb_ndim;
+        const float *pe = weights_->puzzle_emb() + int64_t(puzzle_id) * nd;
+        for (int64_t i = 0; i < P * D; ++i) x[i] = from_f<T>(i < nd ? pe[i] : 0.0f);
+    }
+    kernels::embedding(weights_->embed_tokens(), D, tokens, config_.seq_len, x + P * D);
+    if (config_.learned_positions()) {
+        // e = 0.707106781·(e + embed_pos): the reference's literal; each op rounds in bf16 mode.
+        const float *pos = weights_->embed_pos();
+        for (int64_t i = 0; i < L * D; ++i) {
+            const float e = to_f(from_f<T>(to_f(x[i]) + to_f(from_f<T>(pos[i]))));
+            x[i] = from_f<T>(0.707106781f * e);
+        }
+    }
+    kernels::scale(x, float(std::sqrt(double(D))), x, L * D);   // embed_scale = sqrt(D)
+}
+
+void Model::set_inputs(hrm_state &s, const uint8_t *mask, const int32_t *tokens, const int32_t *puzzle_ids) const {
+    const int64_t S = config_.seq_len;
+    // Validate every masked row before changing anything.
+    for (int64_t r = 0; r < s.batch; ++r) {
+        if (mask && !mask[r]) continue;
+        for (int64_t t = 0; t < S; ++t) {
+            const int32_t v = tokens[r * S + t];
+            if (v < 0 || v >= config_.vocab_size)
+                throw Error(HRM_E_INVALID_ARG, "tokens[" + std::to_string(r) + ", " + std::to_string(t) + "] = " +
+                                                   std::to_string(v) + " is outside [0, " + std::to_string(config_.vocab_size) + ")");
+        }
+        const int32_t pid = puzzle_ids ? puzzle_ids[r] : 0;
+        if (pid < 0 || pid >= config_.num_puzzle_identifiers)
+            throw Error(HRM_E_INVALID_ARG, "puzzle_ids[" + std::to_string(r) + "] = " + std::to_string(pid) + " is outside [0, " +
+                                               std::to_string(config_.num_puzzle_identifiers) + ")");
+    }
+    for (int64_t r = 0; r < s.batch; ++r) {
+        if (mask && !mask[r]) continue;
+        std::memcpy(s.tokens.data() + r * S, tokens + r * S, size_t(S) * sizeof(int32_t));
+        s.puzzle_ids[size_t(r)] = puzzle_ids ? puzzle_ids[r] : 0;
+        if (s.precision == HRM_PRECISION_FP32) embed_row(s.f32, r, s.tokens.data() + r * S, s.puzzle_ids[size_t(r)]);
+        else embed_row(s.bf16, r, s.tokens.data() + r * S, s.puzzle_ids[size_t(r)]);
+        s.has_inputs[size_t(r)] = 1;
+    }
+}
+
+// ---- blocks and modules (spec 1.4.4-1.4.7) ------------------------------------------------------
+
+// Post-norm block on h = rows·L positions, in place:
+//   h = rms_norm(h + o_proj(attn(rope(qkv_proj(h)))));  h = rms_norm(h + down(swiglu(gate_up(h))))
+template <class T>
+void Model::block(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int64_t rows) const {
+    const int64_t L = config_.total_len(), D = config_.hidden_size, I = config_.intermediate_size();
+    const int64_t H = config_.num_heads, Dh = config_.head_dim(), M = rows * L;
+    const float eps = float(config_.rms_norm_eps);
+    T *qkv = b.qkv.data() + row0 * L * 3 * D, *attn = b.attn.data() + row0 * L * D;
+    T *proj = b.proj.data() + row0 * L * D, *gu = b.gu.data() + row0 * L * 2 * I, *act = b.act.data() + row0 * L * I;
+
+    linear(h, w.qkv, qkv, M);
+    if (rope_) kernels::rope(qkv, rows, 2 * H, 3 * D, *rope_);   // Q and K heads, half-split
+    kernels::attention(qkv, attn, rows, L, H, Dh);                 // non-causal, no mask
+    linear(attn, w.o, proj, M);
+    kernels::add(h, proj, h, M * D);
+    kernels::rms_norm(h, h, M, D, eps);
+
+    linear(h, w.gate_up, gu, M);
+    kernels::swiglu(gu, act, M, I);
+    linear(act, w.down, proj, M);
+    kernels::add(h, proj, h, M * D);
+    kernels::rms_norm(h, h, M, D, eps);
+}
+
+// One module call on rows [row0, row0+rows), in place on the carry (spec 1.5, checklist 8.2):
+//   L: z_L = L_level(z_L, z_H + x): the injection (z_H + x) is formed (and rounded) first,
+//      then z_L + inj, then the blocks;
+//   H: z_H = H_level(z_H, z_L): z_H + z_L, then the blocks.
+template <class T>
+void Model::module_rows(Buffers<T> &b, hrm_level level, int64_t row0, int64_t rows) const {
+    const int64_t n = rows * config_.total_len() * config_.hidden_size;
+    const int64_t off = row0 * config_.total_len() * config_.hidden_size;
+    T *zh = b.zH.data() + off, *zl = b.zL.data() + off;
+    if (level == HRM_LEVEL_L) {
+        T *inj = b.inj.data() + off;
+        kernels::add(zh, b.x.data() + off, inj, n);
+        kernels::add(zl, inj, zl, n);
+        for (const BlockWeights &w : weights_->l_blocks()) block(b, w, zl, row0, rows);
+    } else {
+        kernels::add(zh, zl, zh, n);
+        for (const BlockWeights &w : weights_->h_blocks()) block(b, w, zh, row0, rows);
+    }
+}
+
+void Model::update(hrm_state &s, hrm_level level, const hrm_host *host) const {
+    if (level != HRM_LEVEL_L && level != HRM_LEVEL_H)
+        throw Error(HRM_E_INVALID_ARG, "level must be HRM_LEVEL_L (0) or HRM_LEVEL_H (1), got " + std::to_string(level));
+    for (int64_t r = 0; r < s.batch; ++r)
+        if (!s.was_reset[size_t(r)] || !s.has_inputs[size_t(r)])
+            throw Error(HRM_E_INVALID_ARG, "row " + std::to_string(r) + " has no " +
+                                               (s.was_reset[size_t(r)] ? "inputs (call set_inputs)" : "carry (call reset)"));
+    // Rows are independent through the whole module, so each row is one task.
+    if (s.precision == HRM_PRECISION_FP32)
+        for_rows(host, s.batch, [&](int64_t r) { module_rows(s.f32, level, r, 1); });
+    else
+        for_rows(host, s.batch, [&](int64_t r) { module_rows(s.bf16, level, r, 1); });
+}
+
+// ---- readout (spec 1.5: lm_head on positions P.., Q head on position 0) ------------------------
+
+template <class T>
+void Model::readout_t(hrm_state &s, Buffers<T> &b, float *logits, int32_t *predictions, float *q) const {
+    const int64_t L = config_.total_len(), P = config_.prefix_len(), D = config_.hidden_size;
+    const int64_t S = config_.seq_len, V = config_.vocab_size;
+    for (int64_t r = 0; r < s.batch; ++r)
+        if (!s.was_reset[size_t(r)]) throw Error(HRM_E_INVALID_ARG, "row " + std::to_string(r) + " has no carry (call reset)");
+    if (logits || predictions) {
+        for (int64_t r = 0; r < s.batch; ++r)
+            linear(b.zH.data() + (r * L + P) * D, weights_->lm_head(), b.logits.data() + r * S * V, S);
+        if (logits)
+            for (int64_t i = 0; i < s.batch * S * V; ++i) logits[i] = to_f(b.logits[size_t(i)]);
+        if (predictions) {
+            // argmax over the stored (bf16 in bf16 mode) logits, first max wins (spec 1.7).
+            for (int64_t i = 0; i < s.batch * S; ++i) {
+                const T *row = b.logits.data() + i * V;
+                int32_t best = 0;
+                float bv = to_f(row[0]);
+                for (int64_t v = 1; v < V; ++v)
+                    if (to_f(row[v]) > bv) { bv = to_f(row[v]); best = int32_t(v); }
+                predictions[i] = best;
+            }
+        }
+    }
+    if (q) {
+        for (int64_t r = 0; r < s.batch; ++r)
+            std::memcpy(b.head_in.data() + r * D, b.zH.data() + r * L * D, size_t(D) * sizeof(T));
+        // q = q_head(z_H[:, 0]) with bias; in bf16 mode the head's output (bias included) is
+        // rounded once to bf16 and then read as fp32 (spec 1.7 "q logits").
+        if constexpr (std::is_same_v<T, float>) {
+            kernels::linear(b.head_in.data(), weights_->q_head().w, s.q.data(), s.batch, 2, D);
+        } else {
+            kernels::linear(b.head_in.data(), weights_->q_head().packed, s.q.data(), s.batch);
+        }
+        const float *bias = weights_->q_head_bias();
+        for (int64_t r = 0; r < s.batch; ++r)
+            for (int k = 0; k < 2; ++k) {
+                float v = s.q[size_t(r * 2 + k)] + to_f(from_f<T>(bias[k]));
+                q[r * 2 + k] = to_f(from_f<T>(v));
+            }
+    }
+}
+
+void Model::readout(hrm_state &s, float *logits, int32_t *predictions, float *q) const {
+    if (s.precision == HRM_PRECISION_FP32) readout_t(s, s.f32, logits, predictions, q);
+    else readout_t(s, s.bf16, logits, predictions, q);
+}
+
+}  // namespace hrm::models::hrm_model

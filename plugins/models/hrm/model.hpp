@@ -1,0 +1,54 @@
+// The HRM forward pass (spec 1.3-1.7) on the kernels of hrm_kernels, as single module updates
+// driven from outside (hrm_model.h): reset, set_inputs, update(L|H), readout.
+//
+// Two precisions share one templated code path (model.cpp):
+//   fp32  reference mode, every activation in fp32 (H_init/L_init keep their bf16 values);
+//   bf16  the reference's forward dtype: activations stored in bf16 at the rounding points of
+//         spec 1.7 (every op output), bf16 matmuls with fp32 accumulation, RMSNorm/RoPE/softmax
+//         computed in fp32 and rounded once.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "hrm/hrm_model.h"
+#include "hrm/kernels/rope.hpp"
+
+#include "config.hpp"
+#include "state.hpp"
+#include "weights.hpp"
+
+namespace hrm::models::hrm_model {
+
+class Model {
+public:
+    Model(const Config &config, std::unique_ptr<Weights> weights);
+
+    const Config &config() const { return config_; }
+    const Weights &weights() const { return *weights_; }
+    const std::string &config_text() const { return config_text_; }
+
+    // mask: [batch] bytes, nullptr = all rows. Shapes were checked by the caller (plugin.cpp).
+    void reset(hrm_state &s, const uint8_t *mask, float noise_std, const uint64_t *row_seeds) const;
+    // tokens [batch, S] in [0, V); puzzle_ids [batch] in [0, N_id) or nullptr (all 0).
+    void set_inputs(hrm_state &s, const uint8_t *mask, const int32_t *tokens, const int32_t *puzzle_ids) const;
+    // One module update for every row; host (may be null) provides parallel_for over rows.
+    void update(hrm_state &s, hrm_level level, const hrm_host *host) const;
+    // Each output may be null: logits [batch, S, V], predictions [batch, S], q [batch, 2].
+    void readout(hrm_state &s, float *logits, int32_t *predictions, float *q) const;
+
+private:
+    Config config_;
+    std::string config_text_;
+    std::unique_ptr<Weights> weights_;
+    std::optional<kernels::RopeTable> rope_;   // S+P positions (spec 1.4.3), rope mode only
+
+    template <class T> void reset_t(hrm_state &s, Buffers<T> &b, const uint8_t *mask, float noise_std, const uint64_t *seeds) const;
+    template <class T> void embed_row(Buffers<T> &b, int64_t row, const int32_t *tokens, int32_t puzzle_id) const;
+    template <class T> void module_rows(Buffers<T> &b, hrm_level level, int64_t row0, int64_t rows) const;
+    template <class T> void block(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int64_t rows) const;
+    template <class T> void readout_t(hrm_state &s, Buffers<T> &b, float *logits, int32_t *predictions, float *q) const;
+};
+
+}  // namespace hrm::models::hrm_model

@@ -1,0 +1,262 @@
+// ABI glue of the HRM model plugin (hrm_plugin.h, hrm_model.h): negotiation, the model factory
+// and the hrm_model vtable. Every entry is wrapped in hrm::plugin::guard so no exception crosses
+// the ABI; argument checks happen here, the numerics live in model.cpp.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "hrm/common/checkpoint.hpp"
+#include "hrm/common/safetensors.hpp"
+#include "hrm/hrm_model.h"
+#include "hrm/hrm_plugin.hpp"
+
+#include "config.hpp"
+#include "model.hpp"
+#include "state.hpp"
+#include "weights.hpp"
+
+namespace {
+
+using hrm::plugin::checked_data;
+using hrm::plugin::Error;
+using hrm::plugin::guard;
+using hrm::plugin::require;
+namespace hm = hrm::models::hrm_model;
+
+constexpr const char *kClassId = "org.hrm-sdk.model.hrm";
+constexpr const char *kPluginId = "org.hrm-sdk.plugin.model-hrm";
+constexpr const char *kVersion = "1.0.0";
+
+const char *const kFeatures[] = {"arch:hrm", "dtype:fp32", "dtype:bf16", nullptr};
+const hrm_descriptor kDescriptor = {
+    sizeof(hrm_descriptor), HRM_KIND_MODEL, kClassId, "hrm", kVersion, "hrm-sdk",
+    "Hierarchical Reasoning Model (sapientinc/HRM hrm_act_v1), fp32 reference mode and bf16",
+    "https://github.com/sapientinc/HRM", kFeatures};
+
+std::atomic<int> g_init_count{0};
+
+// One model instance: the vtable handed to the host plus the model it dispatches to.
+struct Instance {
+    hrm_model vtable{};
+    const hrm_host *host = nullptr;
+    std::unique_ptr<hm::Model> model;
+};
+
+Instance &inst(const hrm_model *self) {
+    if (!self || !self->plugin_data) throw Error(HRM_E_INVALID_ARG, "model is NULL");
+    return *static_cast<Instance *>(self->plugin_data);
+}
+// For the guard: the host of an instance, or null when self itself is bad.
+const hrm_host *host_of(const hrm_model *self) {
+    return self && self->plugin_data ? static_cast<Instance *>(self->plugin_data)->host : nullptr;
+}
+
+hrm_state &state_of(hrm_state *s) {
+    require(s != nullptr, HRM_E_INVALID_ARG, "state is NULL");
+    return *s;
+}
+
+const uint8_t *mask_of(const hrm_tensor *mask, int64_t batch) {
+    return mask ? checked_data<const uint8_t>(mask, HRM_DTYPE_U8, {batch}, "mask") : nullptr;
+}
+
+// ---- hrm_model entries ----------------------------------------------------------------------
+
+hrm_status *HRM_ABI get_spec(const hrm_model *self, hrm_model_spec *out) {
+    return guard(host_of(self), [&] {
+        const hm::Model &m = *inst(self).model;
+        require(out != nullptr && out->struct_size >= sizeof(uint32_t), HRM_E_INVALID_ARG, "spec is NULL");
+        const hm::Config &c = m.config();
+        hrm_model_spec s{};
+        s.struct_size = out->struct_size;
+        s.default_precision = HRM_PRECISION_FP32;
+        s.seq_len = c.seq_len;
+        s.prefix_len = c.prefix_len();
+        s.vocab_size = c.vocab_size;
+        s.hidden_size = c.hidden_size;
+        s.num_puzzle_identifiers = c.num_puzzle_identifiers;
+        s.h_cycles = int32_t(c.h_cycles);
+        s.l_cycles = int32_t(c.l_cycles);
+        s.halt_max_steps = int32_t(c.halt_max_steps);
+        s.n_params = c.n_params();
+        s.flops_per_segment = c.flops_per_segment();
+        s.config = m.config_text().c_str();
+        // A caller compiled against an older (smaller) struct gets the fields it knows.
+        std::memcpy(out, &s, std::min<size_t>(out->struct_size, sizeof s));
+    });
+}
+
+hrm_status *HRM_ABI state_create(const hrm_model *self, int64_t batch, hrm_precision precision, hrm_state **out) {
+    return guard(host_of(self), [&] {
+        const hm::Model &m = *inst(self).model;
+        require(out != nullptr, HRM_E_INVALID_ARG, "out is NULL");
+        require(batch >= 1 && batch <= (int64_t(1) << 24), HRM_E_INVALID_ARG, "batch must be in 1..2^24, got " + std::to_string(batch));
+        require(precision == HRM_PRECISION_FP32 || precision == HRM_PRECISION_BF16, HRM_E_UNSUPPORTED,
+                "precision must be HRM_PRECISION_FP32 or HRM_PRECISION_BF16, got " + std::to_string(precision));
+        *out = new hrm_state(batch, precision, m.config());
+    });
+}
+
+void HRM_ABI state_free(const hrm_model *, hrm_state *state) { delete state; }
+
+hrm_status *HRM_ABI reset(const hrm_model *self, hrm_state *state, const hrm_tensor *mask, const hrm_reset_params *params) {
+    return guard(host_of(self), [&] {
+        const hm::Model &m = *inst(self).model;
+        hrm_state &s = state_of(state);
+        const uint8_t *mk = mask_of(mask, s.batch);
+        float noise = 0.0f;
+        const uint64_t *seeds = nullptr;
+        if (params) {
+            require(params->struct_size >= sizeof(hrm_reset_params), HRM_E_INVALID_ARG, "hrm_reset_params.struct_size is too small");
+            noise = params->noise_std;
+            require(noise >= 0.0f && std::isfinite(noise), HRM_E_INVALID_ARG, "noise_std must be finite and >= 0");
+            seeds = params->row_seeds;
+            require(noise == 0.0f || seeds != nullptr, HRM_E_INVALID_ARG, "row_seeds is required when noise_std > 0");
+        }
+        m.reset(s, mk, noise, seeds);
+    });
+}
+
+hrm_status *HRM_ABI set_inputs(const hrm_model *self, hrm_state *state, const hrm_tensor *mask, const hrm_tensor *tokens,
+                               const hrm_tensor *puzzle_ids) {
+    return guard(host_of(self), [&] {
+        const hm::Model &m = *inst(self).model;
+        hrm_state &s = state_of(state);
+        const uint8_t *mk = mask_of(mask, s.batch);
+        const int32_t *tok = checked_data<const int32_t>(tokens, HRM_DTYPE_I32, {s.batch, m.config().seq_len}, "tokens");
+        const int32_t *pid = puzzle_ids ? checked_data<const int32_t>(puzzle_ids, HRM_DTYPE_I32, {s.batch}, "puzzle_ids") : nullptr;
+        m.set_inputs(s, mk, tok, pid);
+    });
+}
+
+hrm_status *HRM_ABI update(const hrm_model *self, hrm_state *state, hrm_level level) {
+    return guard(host_of(self), [&] {
+        const Instance &i = inst(self);
+        i.model->update(state_of(state), level, i.host);
+    });
+}
+
+hrm_status *HRM_ABI readout(const hrm_model *self, hrm_state *state, hrm_tensor *logits, hrm_tensor *predictions, hrm_tensor *q) {
+    return guard(host_of(self), [&] {
+        const hm::Model &m = *inst(self).model;
+        hrm_state &s = state_of(state);
+        const int64_t S = m.config().seq_len, V = m.config().vocab_size;
+        float *lg = logits ? checked_data<float>(logits, HRM_DTYPE_F32, {s.batch, S, V}, "logits") : nullptr;
+        int32_t *pr = predictions ? checked_data<int32_t>(predictions, HRM_DTYPE_I32, {s.batch, S}, "predictions") : nullptr;
+        float *qq = q ? checked_data<float>(q, HRM_DTYPE_F32, {s.batch, 2}, "q") : nullptr;
+        m.readout(s, lg, pr, qq);
+    });
+}
+
+int64_t HRM_ABI param_count(const hrm_model *self) {
+    if (!self || !self->plugin_data) return 0;
+    return int64_t(static_cast<Instance *>(self->plugin_data)->model->weights().params().size());
+}
+
+hrm_status *HRM_ABI param_get(const hrm_model *self, int64_t index, hrm_param *out) {
+    return guard(host_of(self), [&] {
+        const auto &params = inst(self).model->weights().params();
+        require(out != nullptr && out->struct_size >= sizeof(hrm_param), HRM_E_INVALID_ARG, "out is NULL or too small");
+        require(index >= 0 && index < int64_t(params.size()), HRM_E_INVALID_ARG,
+                "parameter index " + std::to_string(index) + " is outside [0, " + std::to_string(params.size()) + ")");
+        const hm::Param &p = params[size_t(index)];
+        out->trainable = p.trainable ? 1 : 0;
+        out->name = p.name.c_str();
+        hrm_tensor t{};
+        t.data = const_cast<void *>(p.data());
+        t.dtype = p.dtype == hrm::common::DType::F32 ? HRM_DTYPE_F32 : HRM_DTYPE_BF16;
+        t.ndim = int32_t(p.shape.size());
+        t.shape = p.shape.data();
+        t.strides = nullptr;
+        t.device = HRM_DEVICE_CPU;
+        out->tensor = t;
+    });
+}
+
+const void *HRM_ABI get_extension(const hrm_model *, const char *) { return nullptr; }
+
+void HRM_ABI destroy(const hrm_model *self) {
+    if (self) delete static_cast<Instance *>(self->plugin_data);
+}
+
+// ---- factory --------------------------------------------------------------------------------
+
+uint32_t HRM_ABI factory_count(const hrm_factory *) { return 1; }
+
+const hrm_descriptor *HRM_ABI factory_descriptor(const hrm_factory *, uint32_t index) {
+    return index == 0 ? &kDescriptor : nullptr;
+}
+
+// Config: params->config if given, else the config stored in the checkpoint's metadata, else the
+// reference Sudoku config (spec 1.1). Weights: params->weights (a safetensors checkpoint with the
+// reference key names) or a fresh seeded init.
+hrm_status *HRM_ABI factory_create(const hrm_factory *, const char *id, const hrm_host *host,
+                                   const hrm_instance_params *params, const void **out) {
+    return guard(host, [&] {
+        require(id != nullptr && (std::strcmp(id, kClassId) == 0 || std::strcmp(id, "hrm") == 0), HRM_E_NOT_FOUND,
+                std::string("unknown class id \"") + (id ? id : "(null)") + "\"");
+        require(out != nullptr, HRM_E_INVALID_ARG, "out is NULL");
+        require(params == nullptr || params->struct_size >= sizeof(hrm_instance_params), HRM_E_INVALID_ARG,
+                "hrm_instance_params.struct_size is too small");
+        const std::string config_text = params && params->config ? params->config : "";
+        const std::string weights_path = params && params->weights ? params->weights : "";
+
+        std::unique_ptr<hrm::common::SafetensorsFile> file;
+        if (!weights_path.empty()) file = std::make_unique<hrm::common::SafetensorsFile>(weights_path);
+        hm::Config config;
+        if (!config_text.empty()) {
+            config = hm::parse_config(config_text, "<instance config>");
+        } else if (file) {
+            const std::string stored = hrm::common::checkpoint_config(*file);
+            require(!stored.empty(), HRM_E_FORMAT,
+                    weights_path + ": the checkpoint has no \"config\" metadata; pass the model config explicitly");
+            config = hm::parse_config(stored, weights_path + " (metadata config)");
+        }
+        auto weights = file ? std::make_unique<hm::Weights>(config, *file)
+                            : std::make_unique<hm::Weights>(config, params ? params->seed : 0);
+        auto instance = std::make_unique<Instance>();
+        instance->host = host;
+        instance->model = std::make_unique<hm::Model>(config, std::move(weights));
+        hrm_model &v = instance->vtable;
+        v.struct_size = sizeof(hrm_model);
+        v.api_version = HRM_API_VERSION;
+        v.desc = &kDescriptor;
+        v.plugin_data = instance.get();
+        v.get_spec = get_spec;
+        v.state_create = state_create;
+        v.state_free = state_free;
+        v.reset = reset;
+        v.set_inputs = set_inputs;
+        v.update = update;
+        v.readout = readout;
+        v.param_count = param_count;
+        v.param_get = param_get;
+        v.get_extension = get_extension;
+        v.destroy = destroy;
+        *out = &instance.release()->vtable;
+    });
+}
+
+const hrm_factory kFactory = {sizeof(hrm_factory), HRM_API_VERSION, nullptr, factory_count, factory_descriptor, factory_create};
+
+// ---- plugin ---------------------------------------------------------------------------------
+
+bool HRM_ABI plugin_init(const hrm_host *, const char *) {
+    ++g_init_count;
+    return true;
+}
+
+void HRM_ABI plugin_deinit() { --g_init_count; }
+
+const hrm_factory *HRM_ABI plugin_get_factory(const char *factory_id) {
+    return factory_id && std::strcmp(factory_id, HRM_FACTORY_MODEL) == 0 ? &kFactory : nullptr;
+}
+
+}  // namespace
+
+HRM_PLUGIN_ENTRY hrm_status *HRM_ABI hrm_plugin_negotiate(const hrm_loader_info *loader, hrm_plugin_info *out) {
+    return hrm::plugin::negotiate(loader, out, kPluginId, kVersion, plugin_init, plugin_deinit, plugin_get_factory);
+}

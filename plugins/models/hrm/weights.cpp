@@ -1,0 +1,214 @@
+#include "weights.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "hrm/hrm_plugin.hpp"
+#include "hrm/kernels/bf16.hpp"
+
+namespace hrm::models::hrm_model {
+
+using common::DType;
+using hrm::plugin::Error;
+
+// ---- Init (spec 1.2) ------------------------------------------------------------------------------
+
+namespace {
+
+uint64_t splitmix64(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+uint64_t fnv1a(const std::string &s) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    return h;
+}
+
+// Inverse error function: Giles' single-precision approximation ("Approximating the erfinv
+// function", GPU Gems Pro) refined by two Newton steps on erf, giving double accuracy.
+double erfinv(double x) {
+    double w = -std::log((1.0 - x) * (1.0 + x)), p;
+    if (w < 5.0) {
+        w -= 2.5;
+        p = 2.81022636e-08;
+        p = 3.43273939e-07 + p * w;  p = -3.5233877e-06 + p * w; p = -4.39150654e-06 + p * w;
+        p = 0.00021858087 + p * w;   p = -0.00125372503 + p * w; p = -0.00417768164 + p * w;
+        p = 0.246640727 + p * w;     p = 1.50140941 + p * w;
+    } else {
+        w = std::sqrt(w) - 3.0;
+        p = -0.000200214257;
+        p = 0.000100950558 + p * w;  p = 0.00134934322 + p * w;  p = -0.00367342844 + p * w;
+        p = 0.00573950773 + p * w;   p = -0.0076224613 + p * w;  p = 0.00943887047 + p * w;
+        p = 1.00167406 + p * w;      p = 2.83297682 + p * w;
+    }
+    double y = p * x;
+    const double k = 2.0 / std::sqrt(M_PI);
+    for (int i = 0; i < 2; ++i) y -= (std::erf(y) - x) / (k * std::exp(-y * y));
+    return y;
+}
+
+}  // namespace
+
+void trunc_normal(float *out, int64_t n, double std, uint64_t seed, uint64_t stream) {
+    if (std == 0.0) {
+        std::fill(out, out + n, 0.0f);
+        return;
+    }
+    // The reference's constants (models/common.py): truncation at ±2 of the underlying normal,
+    // comp_std chosen so the truncated distribution has standard deviation `std`.
+    const double lower = -2.0, upper = 2.0, sqrt2 = std::sqrt(2.0);
+    const double a = std::erf(lower / sqrt2), b = std::erf(upper / sqrt2);
+    const double z = (b - a) / 2.0, c = 1.0 / std::sqrt(2.0 * M_PI);
+    const double pdf_u = c * std::exp(-0.5 * lower * lower), pdf_l = c * std::exp(-0.5 * upper * upper);
+    const double comp_std =
+        std / std::sqrt(1.0 - (upper * pdf_u - lower * pdf_l) / z - ((pdf_u - pdf_l) / z) * ((pdf_u - pdf_l) / z));
+    // mt19937_64 is fully specified by the standard and the uniform is built from its raw bits,
+    // so the stream is identical on every platform (std::uniform_real_distribution is not).
+    std::mt19937_64 rng(splitmix64(seed ^ splitmix64(stream)));
+    for (int64_t i = 0; i < n; ++i) {
+        const double u01 = double(rng() >> 11) * 0x1.0p-53;
+        const double u = a + (b - a) * u01;
+        double x = erfinv(u) * sqrt2 * comp_std;
+        x = std::clamp(x, lower * comp_std, upper * comp_std);
+        out[i] = float(x);
+    }
+}
+
+// ---- Table --------------------------------------------------------------------------------------
+
+void Weights::declare() {
+    const Config &c = config_;
+    const int64_t D = c.hidden_size, I = c.intermediate_size(), V = c.vocab_size;
+    auto add = [&](std::string name, std::vector<int64_t> shape, double std, bool trainable = true,
+                   DType dtype = DType::F32) {
+        Param p;
+        p.name = "inner." + name;
+        p.shape = std::move(shape);
+        p.init_std = std;
+        p.trainable = trainable;
+        p.dtype = dtype;
+        params_.push_back(std::move(p));
+    };
+    const double emb_std = 1.0 / std::sqrt(double(D));   // 1/embed_scale
+    // Order as the reference's state dict (spec 6.2): own tensors before children.
+    add("H_init", {D}, 1.0, false, DType::BF16);
+    add("L_init", {D}, 1.0, false, DType::BF16);
+    add("embed_tokens.embedding_weight", {V, D}, emb_std);
+    add("lm_head.weight", {V, D}, 1.0 / std::sqrt(double(D)));
+    add("q_head.weight", {2, D}, 0.0);   // zeros; bias -5 (set in the constructor)
+    add("q_head.bias", {2}, 0.0);
+    if (c.puzzle_emb_ndim > 0) add("puzzle_emb.weights", {c.num_puzzle_identifiers, c.puzzle_emb_ndim}, 0.0, false);
+    if (c.learned_positions()) add("embed_pos.embedding_weight", {c.total_len(), D}, emb_std);
+    for (const char *level : {"H_level", "L_level"}) {
+        const int64_t n = std::string(level) == "H_level" ? c.h_layers : c.l_layers;
+        for (int64_t i = 0; i < n; ++i) {
+            const std::string pre = std::string(level) + ".layers." + std::to_string(i) + ".";
+            // LeCun init: std = 1/sqrt(in_features) (spec 1.2).
+            add(pre + "self_attn.qkv_proj.weight", {3 * D, D}, 1.0 / std::sqrt(double(D)));
+            add(pre + "self_attn.o_proj.weight", {D, D}, 1.0 / std::sqrt(double(D)));
+            add(pre + "mlp.gate_up_proj.weight", {2 * I, D}, 1.0 / std::sqrt(double(D)));
+            add(pre + "mlp.down_proj.weight", {D, I}, 1.0 / std::sqrt(double(I)));
+        }
+    }
+}
+
+Weights::Weights(const Config &config, uint64_t seed) : config_(config) {
+    declare();
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+        Param &p = params_[i];
+        std::vector<float> v(std::size_t(p.numel()));
+        // One RNG stream per tensor, keyed by its name: adding a tensor never shifts the others.
+        trunc_normal(v.data(), p.numel(), p.init_std, seed, fnv1a(p.name));
+        if (p.name == "inner.q_head.bias") std::fill(v.begin(), v.end(), -5.0f);   // sigmoid(-5) ≈ 0.0067
+        if (p.dtype == DType::BF16) {
+            p.bf16.resize(v.size());
+            for (std::size_t k = 0; k < v.size(); ++k) p.bf16[k] = kernels::to_bf16(v[k]).bits;
+        } else {
+            p.f32 = std::move(v);
+        }
+    }
+    bind();
+}
+
+Weights::Weights(const Config &config, const common::SafetensorsFile &file) : config_(config) {
+    declare();
+    for (Param &p : params_) {
+        const common::TensorView *t = file.find(p.name);
+        if (!t) throw Error(HRM_E_FORMAT, file.path() + ": missing tensor \"" + p.name + "\"");
+        if (t->shape != p.shape)
+            throw Error(HRM_E_FORMAT, file.path() + ": tensor \"" + p.name + "\" has shape " + common::shape_str(t->shape) +
+                                          ", the config needs " + common::shape_str(p.shape));
+        if (t->dtype != DType::F32 && t->dtype != DType::BF16)
+            throw Error(HRM_E_FORMAT, file.path() + ": tensor \"" + p.name + "\" has dtype " + common::dtype_name(t->dtype) +
+                                          ", expected F32 or BF16");
+        const std::size_t n = std::size_t(p.numel());
+        if (p.dtype == DType::F32) {
+            p.f32.resize(n);
+            if (t->dtype == DType::F32) std::memcpy(p.f32.data(), t->data, n * 4);
+            else kernels::to_float(static_cast<const kernels::bf16 *>(t->data), p.f32.data(), int64_t(n));
+        } else {
+            p.bf16.resize(n);
+            if (t->dtype == DType::BF16) {
+                std::memcpy(p.bf16.data(), t->data, n * 2);
+            } else {
+                const float *src = static_cast<const float *>(t->data);
+                for (std::size_t k = 0; k < n; ++k) p.bf16[k] = kernels::to_bf16(src[k]).bits;
+            }
+        }
+    }
+    for (const auto &t : file.tensors()) {
+        bool known = false;
+        for (const Param &p : params_) known = known || p.name == t.name;
+        if (!known)
+            throw Error(HRM_E_FORMAT, file.path() + ": unexpected tensor \"" + t.name + "\" (not part of this config; " +
+                                          "check pos_encodings, puzzle_emb_ndim and the layer counts)");
+    }
+    bind();
+}
+
+const Param &Weights::find(const std::string &name) const {
+    for (const Param &p : params_)
+        if (p.name == name) return p;
+    throw Error(HRM_E_NOT_FOUND, "no parameter named \"" + name + "\"");
+}
+
+int64_t Weights::trainable_count() const {
+    int64_t n = 0;
+    for (const Param &p : params_)
+        if (p.trainable) n += p.numel();
+    return n;
+}
+
+void Weights::bind() {
+    auto linear = [&](const std::string &name) {
+        const Param &p = find(name);
+        Linear l;
+        l.w = p.f32.data();
+        l.out = p.shape[0];
+        l.in = p.shape[1];
+        l.packed = kernels::PackedWeight(l.w, l.out, l.in);   // bf16 copy, built once (spec 1.4.1)
+        return l;
+    };
+    embed_tokens_ = find("inner.embed_tokens.embedding_weight").f32.data();
+    q_head_bias_ = find("inner.q_head.bias").f32.data();
+    if (config_.puzzle_emb_ndim > 0) puzzle_emb_ = find("inner.puzzle_emb.weights").f32.data();
+    if (config_.learned_positions()) embed_pos_ = find("inner.embed_pos.embedding_weight").f32.data();
+    lm_head_ = linear("inner.lm_head.weight");
+    q_head_ = linear("inner.q_head.weight");
+    for (auto [level, n, out] : {std::tuple{"H_level", config_.h_layers, &h_blocks_},
+                                 std::tuple{"L_level", config_.l_layers, &l_blocks_}}) {
+        for (int64_t i = 0; i < n; ++i) {
+            const std::string pre = std::string("inner.") + level + ".layers." + std::to_string(i) + ".";
+            out->push_back(BlockWeights{linear(pre + "self_attn.qkv_proj.weight"), linear(pre + "self_attn.o_proj.weight"),
+                                        linear(pre + "mlp.gate_up_proj.weight"), linear(pre + "mlp.down_proj.weight")});
+        }
+    }
+}
+
+}  // namespace hrm::models::hrm_model

@@ -1,0 +1,406 @@
+// Maze task plugin: the hrm_encoder ABI (sdk/include/hrm/hrm_encoder.h) over the
+// plain C++ task library in this folder. Everything here is glue.
+//
+// Class: name "maze", id org.hrm-sdk.task.maze; seq_len 900, vocab 6 (reference
+// Maze-Hard encoding; mazes below 30x30 are PAD-filled to the right and below).
+//
+// Instances (split() finds them):
+//   - a reference CSV row `source,question,answer,rating` (answer -> labels);
+//   - one line of n*n characters;
+//   - n lines of n characters (n <= 30). A line of <= 30 characters followed by
+//     enough lines of the same length starts such a block; only mazes of 5x5 or
+//     smaller could be read either way, and the block reading wins.
+// Empty lines and the CSV header are skipped; there are no comment lines.
+// generate() writes CSV rows `generated,q,a,<shortest path length>`.
+// Augmentation k: 0..7 are the dihedral ids of the reference (0 identity); larger
+// ids map to one of the 7 non-identity transforms by a hash of k.
+#include <atomic>
+#include <cstring>
+#include <string>
+
+#include <toml++/toml.h>
+
+#include "hrm/hrm_encoder.h"
+#include "hrm/hrm_plugin.hpp"
+
+#include "augment.hpp"
+#include "generator.hpp"
+#include "grid.hpp"
+#include "render.hpp"
+#include "solver.hpp"
+
+namespace {
+
+namespace mz = hrm::maze;
+using hrm::plugin::Error;
+using hrm::plugin::guard;
+using hrm::plugin::require;
+
+constexpr const char* kVersion = "1.0.0";
+const char* const kFeatures[] = {"task:maze", "oracle", "generator", "augment", nullptr};
+const hrm_descriptor kDescriptor = {sizeof(hrm_descriptor), HRM_KIND_ENCODER, "org.hrm-sdk.task.maze", "maze",
+                                    kVersion, "hrm-sdk", "Maze shortest path (reference Maze-Hard 30x30 encoding)",
+                                    "", kFeatures};
+
+struct Encoder {
+  hrm_encoder vt{};
+  const hrm_host* host = nullptr;
+};
+
+const Encoder& self_of(const hrm_encoder* e) { return *static_cast<const Encoder*>(e->plugin_data); }
+
+enum class Layout { kCsv, kLine, kBlock };
+
+// A parsed instance and how it was written, so that answers go back the same way.
+struct Instance {
+  Layout layout = Layout::kLine;
+  mz::Maze maze;
+  mz::CsvRecord csv;  // kCsv only
+};
+
+mz::Result<Instance> read_instance(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  Instance in;
+  if (text.find(',') != std::string_view::npos) {
+    auto rec = mz::parse_csv_record(text);
+    if (!rec) return rec.error();
+    in.layout = Layout::kCsv;
+    in.csv = rec.value();
+    in.maze = in.csv.question;
+    return in;
+  }
+  auto m = mz::parse_maze(text);
+  if (!m) return m.error();
+  in.layout = text.find('\n') != std::string_view::npos ? Layout::kBlock : Layout::kLine;
+  in.maze = m.value();
+  return in;
+}
+
+Instance parse_instance(const hrm_blob* instance) {
+  auto in = read_instance(hrm::plugin::view(instance));
+  if (!in) throw Error(HRM_E_FORMAT, "maze instance: " + in.error().message);
+  return std::move(in).value();
+}
+
+std::string format_like(const mz::Maze& answer, const Instance& like) {
+  switch (like.layout) {
+    case Layout::kCsv: {
+      mz::CsvRecord rec = like.csv;
+      rec.answer = answer;
+      return mz::format_csv_record(rec);
+    }
+    case Layout::kBlock: return mz::format_maze(answer, /*multiline=*/true);
+    case Layout::kLine: break;
+  }
+  return mz::format_maze(answer);
+}
+
+// A candidate solution in any layout; for CSV the answer column.
+mz::Result<mz::Maze> parse_solution(std::string_view text) {
+  auto in = read_instance(text);
+  if (!in) return in.error();
+  if (in->layout == Layout::kCsv && in->csv.answer) return *in->csv.answer;
+  return in->maze;
+}
+
+template <class T>
+void write_sized(T* out, T value) {
+  require(out != nullptr && out->struct_size >= sizeof(uint32_t), HRM_E_INVALID_ARG, "output struct is NULL");
+  const uint32_t size = out->struct_size;
+  value.struct_size = size;
+  std::memcpy(out, &value, std::min<size_t>(size, sizeof(T)));
+}
+
+hrm_status* HRM_ABI get_spec(const hrm_encoder* e, hrm_encoder_spec* out) {
+  return guard(self_of(e).host, [&] {
+    hrm_encoder_spec s{};
+    s.caps = HRM_ENCODER_CAN_SOLVE | HRM_ENCODER_CAN_GENERATE | HRM_ENCODER_CAN_AUGMENT | HRM_ENCODER_CAN_RENDER;
+    s.seq_len = mz::kSeqLen;
+    s.vocab_size = mz::kVocabSize;
+    s.pad_id = 0;
+    s.ignore_label_id = 0;
+    s.num_puzzle_identifiers = 1;
+    s.num_augmentations = mz::kDihedralCount;
+    write_sized(out, s);
+  });
+}
+
+hrm_status* HRM_ABI split(const hrm_encoder* e, const hrm_blob* text, size_t* offset, hrm_blob* record) {
+  return guard(self_of(e).host, [&] {
+    require(offset != nullptr && record != nullptr, HRM_E_INVALID_ARG, "split: NULL offset or record");
+    std::string_view s = hrm::plugin::view(text);
+    // Line i of the remaining text: [begin, end) without '\r', next = start of the following line.
+    auto line_at = [&s](size_t begin, size_t& next) {
+      size_t eol = s.find('\n', begin);
+      if (eol == std::string_view::npos) eol = s.size();
+      next = std::min(eol + 1, s.size() + 1);
+      std::string_view line = s.substr(begin, eol - begin);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      return line;
+    };
+    size_t i = *offset;
+    while (i < s.size()) {
+      size_t next;
+      std::string_view line = line_at(i, next);
+      // Only truly empty lines separate records: a line of spaces is an open maze row.
+      // There are no comment lines, since maze rows usually start with '#'.
+      if (line.empty() || line.rfind("source,", 0) == 0) {
+        i = next;
+        continue;
+      }
+      size_t end = i + line.size(), after = next;
+      const size_t n = line.size();
+      if (n <= static_cast<size_t>(mz::kMaxSize) && line.find(',') == std::string_view::npos) {
+        // Block if n-1 more lines of length n follow.
+        size_t j = next, k = 1, block_end = end;
+        while (k < n && j < s.size()) {
+          size_t nj;
+          std::string_view l = line_at(j, nj);
+          if (l.size() != n || l.find(',') != std::string_view::npos) break;
+          block_end = j + l.size();
+          j = nj;
+          ++k;
+        }
+        if (k == n) end = block_end, after = j;
+      }
+      *record = hrm_blob{s.data() + i, end - i};
+      *offset = std::min(after, s.size());
+      return;
+    }
+    *record = hrm_blob{nullptr, 0};
+    *offset = s.size();
+  });
+}
+
+hrm_status* HRM_ABI encode(const hrm_encoder* e, const hrm_blob* instance, hrm_tensor* tokens, hrm_tensor* labels,
+                           int32_t* has_labels, int32_t* puzzle_id) {
+  const Encoder& enc = self_of(e);
+  return guard(enc.host, [&] {
+    Instance in = parse_instance(instance);
+    int32_t* tok = hrm::plugin::checked_data<int32_t>(tokens, HRM_DTYPE_I32, {mz::kSeqLen}, "tokens");
+    int32_t* lab = labels ? hrm::plugin::checked_data<int32_t>(labels, HRM_DTYPE_I32, {mz::kSeqLen}, "labels") : nullptr;
+    const bool answer = in.layout == Layout::kCsv && in.csv.answer;
+    if (answer) {  // a wrong answer would silently train the model on garbage
+      if (auto st = mz::verify(in.maze, *in.csv.answer); !st)
+        throw Error(HRM_E_FORMAT, "maze answer: " + st.error().message);
+    } else if (auto path = mz::shortest_path(in.maze, 1); !path) {
+      throw Error(HRM_E_FORMAT, "maze instance: " + path.error().message);  // e.g. unreachable goal
+    }
+    auto t = mz::to_tokens(in.maze);
+    std::copy(t.begin(), t.end(), tok);
+    if (lab && answer) {
+      auto l = mz::to_tokens(*in.csv.answer);
+      std::copy(l.begin(), l.end(), lab);
+    }
+    if (has_labels) *has_labels = (lab && answer) ? 1 : 0;
+    if (puzzle_id) *puzzle_id = 0;
+  });
+}
+
+hrm_status* HRM_ABI decode(const hrm_encoder* e, const hrm_blob* instance, const hrm_tensor* predictions,
+                           hrm_blob* solution) {
+  const Encoder& enc = self_of(e);
+  return guard(enc.host, [&] {
+    require(solution != nullptr, HRM_E_INVALID_ARG, "decode: NULL solution");
+    Instance in = parse_instance(instance);
+    const int32_t* pred = hrm::plugin::checked_data<int32_t>(predictions, HRM_DTYPE_I32, {mz::kSeqLen}, "predictions");
+    auto m = mz::from_tokens(pred, mz::kSeqLen, in.maze.n);
+    if (!m) throw Error(HRM_E_FORMAT, "maze predictions: " + m.error().message);
+    *solution = hrm::plugin::make_blob(enc.host, format_like(*m, in));
+  });
+}
+
+hrm_status* HRM_ABI verify(const hrm_encoder* e, const hrm_blob* instance, const hrm_blob* solution, int32_t* valid,
+                           double* score) {
+  const Encoder& enc = self_of(e);
+  return guard(enc.host, [&] {
+    require(valid != nullptr, HRM_E_INVALID_ARG, "verify: NULL valid");
+    Instance in = parse_instance(instance);
+    if (auto path = mz::shortest_path(in.maze, 1); !path)
+      throw Error(HRM_E_FORMAT, "maze instance: " + path.error().message);
+    auto s = parse_solution(hrm::plugin::view(solution));
+    const bool ok = s && mz::verify(in.maze, *s).ok();  // unreadable solution = rejected
+    *valid = ok ? 1 : 0;
+    if (score) *score = ok ? 1.0 : 0.0;
+  });
+}
+
+hrm_status* HRM_ABI solve(const hrm_encoder* e, const hrm_blob* instance, hrm_blob* solution,
+                          hrm_solve_stats* stats) {
+  const Encoder& enc = self_of(e);
+  return guard(enc.host, [&] {
+    require(solution != nullptr, HRM_E_INVALID_ARG, "solve: NULL solution");
+    Instance in = parse_instance(instance);
+    auto path = mz::shortest_path(in.maze, 2);
+    if (!path) throw Error(HRM_E_FORMAT, "maze instance: " + path.error().message);
+    if (stats) {
+      hrm_solve_stats s{};
+      s.solutions = static_cast<int64_t>(path->shortest_paths);  // 1, or 2 = several shortest paths
+      s.rating = path->length;  // BFS is exact and cheap; the path length is the difficulty
+      write_sized(stats, s);
+    }
+    *solution = hrm::plugin::make_blob(enc.host, format_like(mz::mark_path(in.maze, path->path), in));
+  });
+}
+
+// Options (TOML, all optional): size, min_path_length, loop_fraction, carver ("dfs" or
+// "prim"), unique_path, max_attempts.
+hrm_status* HRM_ABI generate(const hrm_encoder* e, uint64_t seed, const char* options, hrm_blob* instance) {
+  const Encoder& enc = self_of(e);
+  return guard(enc.host, [&] {
+    require(instance != nullptr, HRM_E_INVALID_ARG, "generate: NULL instance");
+    toml::table t;
+    if (options && *options) {
+      try {
+        t = toml::parse(options);
+      } catch (const toml::parse_error& err) {
+        throw Error(HRM_E_INVALID_ARG, std::string("generate options: ") + err.what());
+      }
+    }
+    mz::GenerateOptions o;
+    auto integer = [&t](const char* key, int fallback) {
+      if (!t.contains(key)) return fallback;
+      auto v = t[key].value<int64_t>();
+      require(v.has_value(), HRM_E_INVALID_ARG, std::string("option '") + key + "' must be an integer");
+      return static_cast<int>(*v);
+    };
+    for (const auto& [key, value] : t) {
+      const std::string_view k = key.str();
+      if (k == "size") o.n = integer("size", o.n);
+      else if (k == "min_path_length") o.min_path_length = integer("min_path_length", o.min_path_length);
+      else if (k == "max_attempts") o.max_attempts = integer("max_attempts", o.max_attempts);
+      else if (k == "loop_fraction") {
+        auto v = value.value<double>();
+        require(v.has_value(), HRM_E_INVALID_ARG, "option 'loop_fraction' must be a number");
+        o.loop_fraction = *v;
+      } else if (k == "unique_path") {
+        auto v = value.value<bool>();
+        require(v.has_value(), HRM_E_INVALID_ARG, "option 'unique_path' must be true or false");
+        o.unique_path = *v;
+      } else if (k == "carver") {
+        auto v = value.value<std::string>();
+        require(v && (*v == "dfs" || *v == "prim"), HRM_E_INVALID_ARG, "option 'carver' must be \"dfs\" or \"prim\"");
+        o.carver = *v == "dfs" ? mz::Carver::kDfs : mz::Carver::kPrim;
+      } else {
+        throw Error(HRM_E_INVALID_ARG, "generate options: unknown key '" + std::string(k) +
+                                           "' (size, min_path_length, loop_fraction, carver, unique_path, max_attempts)");
+      }
+    }
+    o.seed = seed;
+    auto g = mz::generate(o);
+    if (!g) throw Error(HRM_E_INVALID_ARG, "maze generate: " + g.error().message);
+    mz::CsvRecord rec{"generated", g->puzzle, g->solution, std::to_string(g->path.length)};
+    *instance = hrm::plugin::make_blob(enc.host, mz::format_csv_record(rec));
+  });
+}
+
+int dihedral_id(uint64_t augmentation) {
+  if (augmentation < static_cast<uint64_t>(mz::kDihedralCount)) return static_cast<int>(augmentation);
+  uint64_t x = augmentation + 0x9e3779b97f4a7c15ULL;  // splitmix64 finaliser: spreads any id evenly
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return 1 + static_cast<int>(x % 7);
+}
+
+hrm_status* HRM_ABI augment(const hrm_encoder* e, uint64_t augmentation, int32_t inverse, const hrm_tensor* src,
+                            hrm_tensor* dst) {
+  const Encoder& enc = self_of(e);
+  return guard(enc.host, [&] {
+    const int64_t S = mz::kSeqLen;
+    require(src != nullptr && src->ndim == 2, HRM_E_INVALID_ARG, "augment: src must be [N, 900]");
+    const int64_t N = src->shape[0];
+    const int32_t* in = hrm::plugin::checked_data<int32_t>(src, HRM_DTYPE_I32, {N, S}, "src");
+    int32_t* out = hrm::plugin::checked_data<int32_t>(dst, HRM_DTYPE_I32, {N, S}, "dst");
+    require(in + N * S <= out || out + N * S <= in, HRM_E_INVALID_ARG, "augment: src and dst overlap");
+    int id = dihedral_id(augmentation);
+    if (inverse) id = mz::dihedral_inverse(id);
+    for (int64_t row = 0; row < N; ++row) mz::dihedral_tokens(in + row * S, out + row * S, id);
+  });
+}
+
+hrm_status* HRM_ABI render(const hrm_encoder* e, const hrm_blob* instance, const hrm_blob* solution,
+                           hrm_render_format format, hrm_blob* picture) {
+  const Encoder& enc = self_of(e);
+  return guard(enc.host, [&] {
+    require(picture != nullptr, HRM_E_INVALID_ARG, "render: NULL picture");
+    Instance in = parse_instance(instance);
+    mz::Maze shown = in.maze;
+    if (solution) {
+      auto s = parse_solution(hrm::plugin::view(solution));
+      if (!s) throw Error(HRM_E_FORMAT, "maze solution: " + s.error().message);
+      shown = *s;
+    }
+    std::string out;
+    switch (format) {
+      case HRM_RENDER_TEXT: out = mz::render_text(shown, false); break;
+      case HRM_RENDER_ANSI: out = mz::render_text(shown, true); break;
+      case HRM_RENDER_SVG: out = mz::render_svg(shown); break;
+      default: throw Error(HRM_E_UNSUPPORTED, "render: unknown format " + std::to_string(format));
+    }
+    *picture = hrm::plugin::make_blob(enc.host, out);
+  });
+}
+
+const void* HRM_ABI get_extension(const hrm_encoder*, const char*) { return nullptr; }
+
+void HRM_ABI destroy(const hrm_encoder* e) { delete static_cast<const Encoder*>(e->plugin_data); }
+
+// ---- factory and entry -------------------------------------------------------------
+
+uint32_t HRM_ABI factory_count(const hrm_factory*) { return 1; }
+
+const hrm_descriptor* HRM_ABI factory_descriptor(const hrm_factory*, uint32_t index) {
+  return index == 0 ? &kDescriptor : nullptr;
+}
+
+hrm_status* HRM_ABI factory_create(const hrm_factory*, const char* id, const hrm_host* host,
+                                   const hrm_instance_params*, const void** out) {
+  return guard(host, [&] {
+    require(id != nullptr && out != nullptr, HRM_E_INVALID_ARG, "create: NULL id or out");
+    require(std::strcmp(id, kDescriptor.id) == 0 || std::strcmp(id, kDescriptor.name) == 0, HRM_E_NOT_FOUND,
+            std::string("no maze encoder class '") + id + "'");
+    auto* enc = new Encoder;
+    enc->host = host;
+    hrm_encoder& v = enc->vt;
+    v.struct_size = sizeof(hrm_encoder);
+    v.api_version = HRM_API_VERSION;
+    v.desc = &kDescriptor;
+    v.plugin_data = enc;
+    v.get_spec = get_spec;
+    v.split = split;
+    v.encode = encode;
+    v.decode = decode;
+    v.verify = verify;
+    v.solve = solve;
+    v.generate = generate;
+    v.augment = augment;
+    v.render = render;
+    v.get_extension = get_extension;
+    v.destroy = destroy;
+    *out = &enc->vt;
+  });
+}
+
+const hrm_factory kFactory = {sizeof(hrm_factory), HRM_API_VERSION, nullptr, factory_count, factory_descriptor,
+                              factory_create};
+
+std::atomic<int> g_init_count{0};  // init may be called more than once (several loaders)
+
+bool HRM_ABI plugin_init(const hrm_host*, const char*) {
+  ++g_init_count;
+  return true;
+}
+
+void HRM_ABI plugin_deinit() { --g_init_count; }
+
+const hrm_factory* HRM_ABI plugin_get_factory(const char* factory_id) {
+  return factory_id && std::strcmp(factory_id, HRM_FACTORY_ENCODER) == 0 ? &kFactory : nullptr;
+}
+
+}  // namespace
+
+HRM_PLUGIN_ENTRY hrm_status* HRM_ABI hrm_plugin_negotiate(const hrm_loader_info* loader, hrm_plugin_info* out) {
+  return hrm::plugin::negotiate(loader, out, "org.hrm-sdk.task.maze", kVersion, plugin_init, plugin_deinit,
+                                plugin_get_factory);
+}

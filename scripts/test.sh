@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh checkout: dependencies, a Release build and its tests, then an
+# ASan+UBSan build running the unit tests (everything but the install and slow labels).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+jobs=$(nproc)
+
+cmake --preset release
+cmake --build --preset release -j "$jobs"
+ctest --preset release -j "$jobs"
+
+if [ "${HRM_SKIP_ASAN:-0}" != 1 ]; then
+  cmake --preset asan
+  cmake --build --preset asan -j "$jobs"
+  ctest --preset asan -j "$jobs"
+fi

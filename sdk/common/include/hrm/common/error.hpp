@@ -1,0 +1,58 @@
+// Errors and small file helpers shared by every reader/writer in hrm_common.
+//
+// Everything in hrm_common throws hrm::plugin::Error (hrm_plugin.hpp): it carries an hrm_code, so a
+// plugin entry wrapped in hrm::plugin::guard turns it into a status with the right code
+// (HRM_E_IO for files that cannot be opened/written, HRM_E_FORMAT for malformed contents,
+// HRM_E_NOT_FOUND for a missing tensor) and hosts can print e.what().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "hrm/hrm_plugin.hpp"
+
+namespace hrm::common {
+
+using Error = hrm::plugin::Error;
+
+[[noreturn]] void fail(hrm_code code, const std::string &message);
+
+// A read-only memory map of a whole file. Views into it stay valid while the map lives.
+class MappedFile {
+public:
+    explicit MappedFile(const std::string &path);
+    ~MappedFile();
+    MappedFile(const MappedFile &) = delete;
+    MappedFile &operator=(const MappedFile &) = delete;
+
+    const std::uint8_t *data() const { return data_; }
+    std::size_t size() const { return size_; }
+    const std::string &path() const { return path_; }
+
+private:
+    std::string path_;
+    const std::uint8_t *data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+// Write a file atomically: the bytes go to "<path>.tmp.<pid>", are fsync'ed, then renamed over
+// path (and the directory is fsync'ed), so readers never see a half-written file.
+// `write` receives a callback that appends bytes.
+class AtomicWriter {
+public:
+    explicit AtomicWriter(const std::string &path);
+    ~AtomicWriter();   // removes the temp file if commit() was not reached
+    AtomicWriter(const AtomicWriter &) = delete;
+    AtomicWriter &operator=(const AtomicWriter &) = delete;
+
+    void write(const void *data, std::size_t n);
+    void commit();
+
+private:
+    std::string path_, tmp_;
+    int fd_ = -1;
+};
+
+}  // namespace hrm::common

@@ -1,0 +1,132 @@
+/*
+ * hrm_plugin.hpp - header-only C++17 helpers for writing plugins in C++. Nothing here crosses the
+ * ABI: it only turns exceptions into statuses, checks tensor views, and writes the negotiation.
+ * Plugins still link nothing from libhrm.
+ */
+#ifndef HRM_PLUGIN_HPP
+#define HRM_PLUGIN_HPP
+
+#include "hrm_plugin.h"
+
+#include <cstring>
+#include <exception>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace hrm::plugin {
+
+// An error with a status code; thrown inside a plugin, turned into a status by guard().
+class Error : public std::runtime_error {
+public:
+    Error(hrm_code code, const std::string &message) : std::runtime_error(message), code_(code) {}
+    hrm_code code() const noexcept { return code_; }
+
+private:
+    hrm_code code_;
+};
+
+inline hrm_status *make_status(const hrm_host *host, hrm_code code, const char *message) noexcept {
+    return host ? host->status_create(host, code, message) : nullptr;
+}
+
+// Run f() and convert whatever it throws into a status: the try/catch every entry needs (no
+// exception may leave an ABI function). f returns void; success is NULL.
+template <class F>
+hrm_status *guard(const hrm_host *host, F &&f) noexcept {
+    try {
+        f();
+        return nullptr;
+    } catch (const Error &e) {
+        return make_status(host, e.code(), e.what());
+    } catch (const std::bad_alloc &) {
+        return make_status(host, HRM_E_OUT_OF_MEMORY, "out of memory");
+    } catch (const std::exception &e) {
+        return make_status(host, HRM_E_INTERNAL, e.what());
+    } catch (...) {
+        return make_status(host, HRM_E_INTERNAL, "unknown exception");
+    }
+}
+
+inline void require(bool ok, hrm_code code, const std::string &message) {
+    if (!ok) throw Error(code, message);
+}
+
+inline int64_t numel(const hrm_tensor &t) {
+    int64_t n = 1;
+    for (int32_t i = 0; i < t.ndim; ++i) n *= t.shape[i];
+    return n;
+}
+
+// Check that t is a compact CPU tensor of dtype and exactly the given shape; return its data.
+template <class T>
+T *checked_data(const hrm_tensor *t, hrm_dtype dtype, std::initializer_list<int64_t> shape, const char *what) {
+    require(t != nullptr && t->data != nullptr, HRM_E_INVALID_ARG, std::string(what) + ": tensor is NULL");
+    require(t->device == HRM_DEVICE_CPU, HRM_E_UNSUPPORTED, std::string(what) + ": only CPU tensors are supported");
+    require(t->dtype == dtype, HRM_E_INVALID_ARG, std::string(what) + ": wrong dtype");
+    require(t->ndim == static_cast<int32_t>(shape.size()), HRM_E_INVALID_ARG,
+            std::string(what) + ": expected " + std::to_string(shape.size()) + " dimensions, got " +
+                std::to_string(t->ndim));
+    int32_t d = 0;
+    for (int64_t want : shape) {
+        require(t->shape[d] == want, HRM_E_INVALID_ARG,
+                std::string(what) + ": dimension " + std::to_string(d) + " is " + std::to_string(t->shape[d]) +
+                    ", expected " + std::to_string(want));
+        ++d;
+    }
+    if (t->strides) {   // compact row-major only: the kernels read flat buffers
+        int64_t expect = 1;
+        for (int32_t i = t->ndim - 1; i >= 0; --i) {
+            require(t->shape[i] == 1 || t->strides[i] == expect, HRM_E_UNSUPPORTED,
+                    std::string(what) + ": strided tensors are not supported");
+            expect *= t->shape[i];
+        }
+    }
+    return reinterpret_cast<T *>(static_cast<char *>(t->data) + t->byte_offset);
+}
+
+// Copy bytes into a host-allocated blob (the receiver frees it with host->free / hrm_free).
+inline hrm_blob make_blob(const hrm_host *host, std::string_view bytes) {
+    void *p = host->alloc(host, bytes.size() + 1);   // +1: a NUL for readers that print it
+    if (!p) throw std::bad_alloc();
+    std::memcpy(p, bytes.data(), bytes.size());
+    static_cast<char *>(p)[bytes.size()] = '\0';
+    return hrm_blob{p, bytes.size()};
+}
+
+inline std::string_view view(const hrm_blob *b) {
+    require(b != nullptr && (b->data != nullptr || b->size == 0), HRM_E_INVALID_ARG, "blob is NULL");
+    return b->size ? std::string_view(static_cast<const char *>(b->data), b->size) : std::string_view();
+}
+
+inline void log(const hrm_host *host, hrm_log_level level, const std::string &message) noexcept {
+    if (host && host->log) host->log(host, level, message.c_str());
+}
+
+// The standard negotiation: accept ABI major 1 and fill *out. Call it from hrm_plugin_negotiate.
+inline hrm_status *negotiate(const hrm_loader_info *loader, hrm_plugin_info *out, const char *plugin_id,
+                             const char *plugin_version, bool(HRM_ABI *init)(const hrm_host *, const char *),
+                             void(HRM_ABI *deinit)(void),
+                             const hrm_factory *(HRM_ABI *get_factory)(const char *)) noexcept {
+    // Without a usable loader_info there is no host to make a status with: leave *out unfilled
+    // (abi_major stays 0), which the loader treats as a refusal.
+    if (!loader || !out || loader->struct_size < sizeof(hrm_loader_info) || !loader->host) return nullptr;
+    const hrm_host *host = loader->host;
+    if (loader->abi_major_min > HRM_ABI_MAJOR || loader->abi_major_max < HRM_ABI_MAJOR)
+        return make_status(host, HRM_E_VERSION, "plugin speaks ABI major 1 only");
+    if (out->struct_size < sizeof(hrm_plugin_info))
+        return make_status(host, HRM_E_VERSION, "hrm_plugin_info is smaller than this plugin needs");
+    out->abi_major = HRM_ABI_MAJOR;
+    out->api_version = HRM_API_VERSION;
+    out->plugin_id = plugin_id;
+    out->plugin_version = plugin_version;
+    out->init = init;
+    out->deinit = deinit;
+    out->get_factory = get_factory;
+    return nullptr;
+}
+
+}  // namespace hrm::plugin
+
+#endif /* HRM_PLUGIN_HPP */

@@ -1,0 +1,135 @@
+"""PyTorch baseline throughput of the reference HRM (tests/parity/hrm_reference.py) on CPU.
+
+Prints one JSON object per line per measurement, for the C++ benchmarks to compare against:
+
+  {"bench": "torch_infer", "dtype": "fp32", "batch": 16, "threads": 2,
+   "puzzle_segments_per_s": ..., "sec_per_segment": ..., "segments_timed": ..., ...}
+  {"bench": "torch_train", "dtype": "fp32", "batch": 16, "threads": 2,
+   "samples_per_s": ..., "sec_per_step": ..., "steps_timed": ..., ...}
+
+A "puzzle-segment" is one ACT segment (one inner forward, spec 1.5) for one puzzle in eval mode,
+so puzzles/s for the reference 16-segment evaluation = puzzle_segments_per_s / 16. A training
+"sample" is one row of one reference training step (spec 2.2 training branch: the segment with
+gradient + the extra no-grad target-Q forward + backward + AdamATan2/SignSGD).
+
+Usage (27M Sudoku config):
+    OPENBLAS_CORETYPE=Cooperlake /usr/bin/python3 tests/parity/bench_torch.py \
+        --config configs/models/hrm-sudoku.toml --threads 2
+
+fp32 numbers depend entirely on the BLAS that torch's libblas.so.3 resolves to. Debian's default
+alternative is the *netlib reference* BLAS (~3 GFLOP/s, useless as a baseline). Use OpenBLAS
+(`apt-get install libopenblas0-pthread`, or put its directory first in LD_LIBRARY_PATH) and set
+OPENBLAS_CORETYPE=Cooperlake: on this AMD EPYC (AVX-512 + BF16) OpenBLAS' auto-detection picks a
+slower generic kernel (~42 vs ~70 GFLOP/s single-thread sgemm measured). The library actually
+loaded is reported in every JSON line ("blas"). bf16_native uses oneDNN and is BLAS-independent;
+"bf16" is the rounding *emulation* (fp32 math + rounding) and is slower than fp32 by design.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import hrm_reference as R  # noqa: E402
+
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+DEFAULT_CONFIGS = [os.path.join(REPO, "configs", "models", "hrm-sudoku.toml"),
+                   os.path.join(HERE, "configs", "hrm-sudoku.toml")]
+
+
+def loaded_blas() -> str:
+    """Path of the BLAS shared object mapped into this process (after torch used it)."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+        return ",".join(sorted(os.path.realpath(p) for p in libs)) or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def make_batch(cfg: R.HRMConfig, B: int, gen: torch.Generator):
+    inputs = torch.randint(1, 11 if cfg.vocab_size >= 11 else cfg.vocab_size, (B, cfg.seq_len), generator=gen).to(torch.int32)
+    labels = torch.randint(1, cfg.vocab_size, (B, cfg.seq_len), generator=gen).to(torch.int32)
+    pids = torch.randint(0, cfg.num_puzzle_identifiers, (B,), generator=gen).to(torch.int32)
+    return {"inputs": inputs, "labels": labels, "puzzle_identifiers": pids}
+
+
+def bench_infer(model: R.HRM, cfg, B: int, min_time: float, max_segments: int, gen) -> dict:
+    batch = make_batch(cfg, B, gen)
+    model.eval()
+    with torch.no_grad():
+        carry = model.initial_carry(batch)
+        carry, _ = model(carry, batch)           # warm-up (allocations, thread pool, oneDNN JIT)
+        n, t0 = 0, time.perf_counter()
+        while True:
+            carry, out = model(carry, batch)
+            # Eval halts every row after halt_max_steps; the next call resets them, like a
+            # continuous 16-segment evaluation stream.
+            n += 1
+            el = time.perf_counter() - t0
+            if n >= max_segments or el >= min_time:
+                break
+    return {"puzzle_segments_per_s": B * n / el, "sec_per_segment": el / n, "segments_timed": n}
+
+
+def bench_train(model: R.HRM, cfg, B: int, min_time: float, max_steps: int, gen) -> dict:
+    hp = R.TrainHParams(global_batch_size=B, warmup_steps=10, total_steps=1000)
+    opt = R.make_optimizer(model, hp)
+    batch = make_batch(cfg, B, gen)
+    carry = model.initial_carry(batch)
+    carry, _, _, _, _ = R.train_step(model, carry, batch, opt, 1, hp, generator=gen)   # warm-up
+    n, t0 = 0, time.perf_counter()
+    while True:
+        carry, _, _, _, _ = R.train_step(model, carry, batch, opt, n + 2, hp, generator=gen)
+        n += 1
+        el = time.perf_counter() - t0
+        if n >= max_steps or el >= min_time:
+            break
+    return {"samples_per_s": B * n / el, "sec_per_step": el / n, "steps_timed": n}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", default=next((p for p in DEFAULT_CONFIGS if os.path.exists(p)), DEFAULT_CONFIGS[-1]))
+    ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads(N)")
+    ap.add_argument("--batches", default="1,16,64,256", help="inference batch sizes")
+    ap.add_argument("--dtypes", default="fp32,bf16_native,bf16",
+                    help="inference numeric modes (fp32 | bf16 (emulation) | bf16_native)")
+    ap.add_argument("--train-batches", default="16", help="training batch sizes ('' to skip)")
+    ap.add_argument("--train-dtypes", default="fp32,bf16_native")
+    ap.add_argument("--min-time", type=float, default=3.0, help="seconds per measurement (after warm-up)")
+    ap.add_argument("--max-iters", type=int, default=50, help="cap on timed segments / steps")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    cfg = R.load_config(args.config)
+    torch.manual_seed(args.seed)
+    model = R.HRM(cfg)
+    gen = torch.Generator().manual_seed(args.seed)
+    common = {"config": os.path.relpath(os.path.abspath(args.config), REPO), "threads": args.threads,
+              "torch": torch.__version__, "num_params": model.num_params(),
+              "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "")}
+    for dt in [s for s in args.dtypes.split(",") if s]:
+        model.set_dtype(dt)
+        for B in [int(s) for s in args.batches.split(",") if s]:
+            r = bench_infer(model, cfg, B, args.min_time, args.max_iters, gen)
+            print(json.dumps({"bench": "torch_infer", "dtype": dt, "batch": B, **r, **common,
+                              "blas": loaded_blas()}), flush=True)
+    for dt in [s for s in args.train_dtypes.split(",") if s]:
+        for B in [int(s) for s in args.train_batches.split(",") if s]:
+            torch.manual_seed(args.seed)
+            tm = R.HRM(cfg, dtype=dt)     # fresh weights/optimizer state per measurement
+            r = bench_train(tm, cfg, B, args.min_time, args.max_iters, gen)
+            print(json.dumps({"bench": "torch_train", "dtype": dt, "batch": B, **r, **common,
+                              "blas": loaded_blas()}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

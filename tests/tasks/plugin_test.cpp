@@ -1,0 +1,331 @@
+// Loads the Sudoku and Maze plugin .so files with dlopen and a minimal fake host,
+// and drives them through the encoder ABI exactly as libhrm would. The task logic
+// itself is covered by sudoku_test.cpp / maze_test.cpp; this checks the glue.
+#include <gtest/gtest.h>
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "hrm/hrm_encoder.h"
+
+// The host owns the status type; this fake host defines its own.
+struct hrm_status {
+  hrm_code code;
+  std::string message;
+};
+
+namespace {
+
+hrm_status* HRM_ABI fake_status(const hrm_host*, hrm_code code, const char* message) {
+  return new hrm_status{code, message ? message : ""};
+}
+void HRM_ABI fake_log(const hrm_host*, hrm_log_level, const char*) {}
+void* HRM_ABI fake_alloc(const hrm_host*, size_t size) { return std::aligned_alloc(64, (size + 63) / 64 * 64); }
+void HRM_ABI fake_free(const hrm_host*, void* p) { std::free(p); }
+bool HRM_ABI fake_parallel_for(const hrm_host*, uint32_t, void(HRM_ABI*)(void*, uint32_t), void*) { return false; }
+const void* HRM_ABI fake_extension(const hrm_host*, const char*) { return nullptr; }
+
+const hrm_host kHost = {sizeof(hrm_host), HRM_API_VERSION, nullptr,           fake_status, fake_log,
+                        fake_alloc,       fake_free,       fake_parallel_for, fake_extension};
+
+// Takes a status; returns "" for success, else "<code>: <message>".
+std::string take(hrm_status* st) {
+  if (!st) return "";
+  std::string s = std::to_string(st->code) + ": " + st->message;
+  delete st;
+  return s;
+}
+
+std::string take(hrm_blob b) {
+  std::string s(static_cast<const char*>(b.data), b.size);
+  std::free(const_cast<void*>(b.data));
+  return s;
+}
+
+hrm_blob blob(const std::string& s) { return hrm_blob{s.data(), s.size()}; }
+
+struct View {
+  std::vector<int64_t> shape;
+  hrm_tensor t{};
+  View(std::vector<int32_t>& v, std::vector<int64_t> dims) : shape(std::move(dims)) {
+    t.data = v.data();
+    t.dtype = HRM_DTYPE_I32;
+    t.ndim = static_cast<int32_t>(shape.size());
+    t.shape = shape.data();
+    t.device = HRM_DEVICE_CPU;
+  }
+};
+
+// One loaded plugin and one encoder instance of it.
+class Plugin {
+ public:
+  Plugin(const char* path, const char* class_name) {
+    lib_ = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!lib_) throw std::runtime_error(dlerror());
+    auto negotiate = reinterpret_cast<hrm_plugin_negotiate_fn>(dlsym(lib_, HRM_PLUGIN_ENTRY_SYMBOL));
+    if (!negotiate) throw std::runtime_error("no entry symbol");
+    hrm_loader_info loader{sizeof(hrm_loader_info), 1, 1, HRM_API_VERSION, &kHost};
+    info_.struct_size = sizeof(info_);
+    if (!take(negotiate(&loader, &info_)).empty() || info_.abi_major != 1) throw std::runtime_error("negotiate");
+    if (!info_.init(&kHost, path)) throw std::runtime_error("init");
+    factory_ = info_.get_factory(HRM_FACTORY_ENCODER);
+    if (!factory_) throw std::runtime_error("no encoder factory");
+    hrm_instance_params params;
+    hrm_instance_params_init(&params, sizeof params);
+    const void* out = nullptr;
+    std::string err = take(factory_->create(factory_, class_name, &kHost, &params, &out));
+    if (!err.empty()) throw std::runtime_error(err);
+    enc = static_cast<const hrm_encoder*>(out);
+    spec.struct_size = sizeof spec;
+    take(enc->get_spec(enc, &spec));
+  }
+  ~Plugin() {
+    enc->destroy(enc);
+    info_.deinit();
+    dlclose(lib_);
+  }
+  const hrm_factory* factory() const { return factory_; }
+
+  std::vector<std::string> split(const std::string& text) {
+    std::vector<std::string> out;
+    hrm_blob whole = blob(text);
+    size_t offset = 0;
+    for (;;) {
+      hrm_blob rec{};
+      EXPECT_EQ(take(enc->split(enc, &whole, &offset, &rec)), "");
+      if (!rec.data) break;
+      out.emplace_back(static_cast<const char*>(rec.data), rec.size);
+    }
+    return out;
+  }
+  // Returns the error ("" on success); fills tokens/labels.
+  std::string encode(const std::string& instance, std::vector<int32_t>& tokens, std::vector<int32_t>& labels,
+                     int32_t& has_labels) {
+    tokens.assign(static_cast<size_t>(spec.seq_len), -1);
+    labels.assign(static_cast<size_t>(spec.seq_len), -1);
+    View t(tokens, {spec.seq_len}), l(labels, {spec.seq_len});
+    hrm_blob in = blob(instance);
+    int32_t pid = -1;
+    return take(enc->encode(enc, &in, &t.t, &l.t, &has_labels, &pid));
+  }
+  std::string decode(const std::string& instance, std::vector<int32_t>& predictions) {
+    View p(predictions, {spec.seq_len});
+    hrm_blob in = blob(instance), out{};
+    std::string err = take(enc->decode(enc, &in, &p.t, &out));
+    return err.empty() ? take(out) : "ERROR " + err;
+  }
+  int verify(const std::string& instance, const std::string& solution) {
+    hrm_blob in = blob(instance), sol = blob(solution);
+    int32_t valid = -1;
+    double score = -1;
+    EXPECT_EQ(take(enc->verify(enc, &in, &sol, &valid, &score)), "");
+    EXPECT_EQ(score, valid ? 1.0 : 0.0);
+    return valid;
+  }
+  std::string solve(const std::string& instance, hrm_solve_stats* stats = nullptr) {
+    hrm_blob in = blob(instance), out{};
+    std::string err = take(enc->solve(enc, &in, &out, stats));
+    return err.empty() ? take(out) : "ERROR " + err;
+  }
+  std::string generate(uint64_t seed, const char* options) {
+    hrm_blob out{};
+    std::string err = take(enc->generate(enc, seed, options, &out));
+    return err.empty() ? take(out) : "ERROR " + err;
+  }
+  std::string augment(uint64_t id, bool inverse, std::vector<int32_t>& rows, std::vector<int32_t>& out) {
+    out.assign(rows.size(), -1);
+    const int64_t n = static_cast<int64_t>(rows.size()) / spec.seq_len;
+    View s(rows, {n, spec.seq_len}), d(out, {n, spec.seq_len});
+    return take(enc->augment(enc, id, inverse ? 1 : 0, &s.t, &d.t));
+  }
+  std::string render(const std::string& instance, const std::string* solution, hrm_render_format format) {
+    hrm_blob in = blob(instance), sol = solution ? blob(*solution) : hrm_blob{}, out{};
+    std::string err = take(enc->render(enc, &in, solution ? &sol : nullptr, format, &out));
+    return err.empty() ? take(out) : "ERROR " + err;
+  }
+
+  const hrm_encoder* enc = nullptr;
+  hrm_encoder_spec spec{};
+
+ private:
+  void* lib_ = nullptr;
+  hrm_plugin_info info_{};
+  const hrm_factory* factory_ = nullptr;
+};
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+const std::string kPuzzle = "4...3.......6..8..........1....5..9..8....6...7.2........1.27..5.3....4.9........";
+const std::string kSolution = "468931527751624839392578461134756298289413675675289314846192753513867942927345186";
+
+}  // namespace
+
+TEST(SudokuPlugin, ClassesAndSpec) {
+  Plugin p(HRM_SUDOKU_PLUGIN, "sudoku");
+  ASSERT_EQ(p.factory()->count(p.factory()), 4u);
+  EXPECT_STREQ(p.enc->desc->name, "sudoku");
+  EXPECT_EQ(p.spec.seq_len, 81);
+  EXPECT_EQ(p.spec.vocab_size, 11);
+  EXPECT_EQ(p.spec.pad_id, 0);
+  EXPECT_EQ(p.spec.ignore_label_id, 0);
+  EXPECT_EQ(p.spec.caps, 15u);
+  Plugin p16(HRM_SUDOKU_PLUGIN, "org.hrm-sdk.task.sudoku16");
+  EXPECT_EQ(p16.spec.seq_len, 256);
+  EXPECT_EQ(p16.spec.vocab_size, 18);
+}
+
+TEST(SudokuPlugin, SplitEncodeDecodeVerify) {
+  Plugin p(HRM_SUDOKU_PLUGIN, "sudoku");
+  const std::string csv = "top," + kPuzzle + "," + kSolution + ",5";
+  std::string json = "[";
+  for (int r = 0; r < 9; ++r) {
+    json += r ? ",\n [" : "[";
+    for (int c = 0; c < 9; ++c) json += (c ? "," : "") + std::string(1, kPuzzle[static_cast<size_t>(r * 9 + c)] == '.' ? '0' : kPuzzle[static_cast<size_t>(r * 9 + c)]);
+    json += "]";
+  }
+  json += "]";
+  auto recs = p.split("# comment\nsource,question,answer,rating\n" + csv + "\r\n\n" + kPuzzle + "\n" + json + "\n");
+  ASSERT_EQ(recs.size(), 3u);
+  EXPECT_EQ(recs[0], csv);
+  EXPECT_EQ(recs[1], kPuzzle);
+  EXPECT_EQ(recs[2], json);
+
+  std::vector<int32_t> tokens, labels;
+  int32_t has = -1;
+  ASSERT_EQ(p.encode(csv, tokens, labels, has), "");
+  EXPECT_EQ(has, 1);
+  EXPECT_EQ(tokens[0], 5);
+  EXPECT_EQ(tokens[1], 1);
+  EXPECT_EQ(labels[1], 7);  // solution digit 6
+  std::vector<int32_t> t2, l2;
+  ASSERT_EQ(p.encode(recs[2], t2, l2, has), "");
+  EXPECT_EQ(has, 0);
+  EXPECT_EQ(t2, tokens);
+
+  EXPECT_EQ(p.decode(kPuzzle, labels), kSolution);
+  EXPECT_EQ(p.decode(csv, labels), csv);
+  EXPECT_EQ(p.verify(kPuzzle, kSolution), 1);
+  EXPECT_EQ(p.verify(csv, csv), 1);
+  std::string wrong = kSolution;
+  std::swap(wrong[0], wrong[1]);
+  EXPECT_EQ(p.verify(kPuzzle, wrong), 0);
+  EXPECT_EQ(p.verify(kPuzzle, "garbage"), 0);
+}
+
+TEST(SudokuPlugin, ErrorsAreStatusesWithPositions) {
+  Plugin p(HRM_SUDOKU_PLUGIN, "sudoku");
+  std::vector<int32_t> tokens, labels;
+  int32_t has;
+  std::string bad = kPuzzle;
+  bad[10] = 'z';
+  std::string err = p.encode(bad, tokens, labels, has);
+  EXPECT_EQ(err.rfind(std::to_string(HRM_E_FORMAT) + ":", 0), 0u) << err;
+  EXPECT_TRUE(contains(err, "illegal character 'z' at (row 2, column 2)")) << err;
+  err = p.encode(std::string(16, '.'), tokens, labels, has);
+  EXPECT_TRUE(contains(err, "4x4, this encoder handles 9x9")) << err;
+  std::string wrong_answer = "x," + kPuzzle + "," + std::string(81, '1') + ",0";
+  err = p.encode(wrong_answer, tokens, labels, has);
+  EXPECT_TRUE(contains(err, "answer")) << err;
+  std::vector<int32_t> pad(81, 0);
+  EXPECT_TRUE(contains(p.decode(kPuzzle, pad), "PAD token at (row 1, column 1)"));
+  EXPECT_TRUE(contains(p.generate(1, "givens = \"many\""), "givens")) << p.generate(1, "givens = \"many\"");
+  EXPECT_TRUE(contains(p.generate(1, "colour = 3"), "unknown key 'colour'"));
+}
+
+TEST(SudokuPlugin, SolveGenerateAugmentRender) {
+  Plugin p(HRM_SUDOKU_PLUGIN, "sudoku");
+  hrm_solve_stats stats{};
+  stats.struct_size = sizeof stats;
+  EXPECT_EQ(p.solve(kPuzzle, &stats), kSolution);
+  EXPECT_EQ(stats.solutions, 1);
+  EXPECT_GT(stats.rating, 0.0);
+
+  std::string g = p.generate(7, "givens = 28");
+  EXPECT_EQ(g, p.generate(7, "givens = 28"));
+  ASSERT_EQ(g.rfind("generated,", 0), 0u) << g;
+  std::vector<int32_t> tokens, labels;
+  int32_t has = 0;
+  ASSERT_EQ(p.encode(g, tokens, labels, has), "");
+  EXPECT_EQ(has, 1);
+
+  std::vector<int32_t> rows = tokens, out, back;
+  rows.insert(rows.end(), labels.begin(), labels.end());
+  ASSERT_EQ(p.augment(12345, false, rows, out), "");
+  EXPECT_NE(out, rows);
+  ASSERT_EQ(p.augment(12345, true, out, back), "");
+  EXPECT_EQ(back, rows);
+  // The augmented pair is still a puzzle and its solution.
+  std::vector<int32_t> aug_in(out.begin(), out.begin() + 81), aug_lab(out.begin() + 81, out.end());
+  std::string aug_puzzle = p.decode(kPuzzle, aug_in);
+  EXPECT_EQ(p.verify(aug_puzzle, p.decode(kPuzzle, aug_lab)), 1);
+
+  EXPECT_TRUE(contains(p.render(kPuzzle, &kSolution, HRM_RENDER_TEXT), "| 4 6 8 |"));
+  EXPECT_TRUE(contains(p.render(kPuzzle, &kSolution, HRM_RENDER_ANSI), "\x1b[36m"));
+  EXPECT_TRUE(contains(p.render(kPuzzle, nullptr, HRM_RENDER_SVG), "<svg"));
+}
+
+TEST(MazePlugin, RoundTripAndOracle) {
+  Plugin p(HRM_MAZE_PLUGIN, "maze");
+  EXPECT_EQ(p.spec.seq_len, 900);
+  EXPECT_EQ(p.spec.vocab_size, 6);
+  EXPECT_EQ(p.spec.num_augmentations, 8);
+
+  std::string g = p.generate(3, "size = 21\nmin_path_length = 40\ncarver = \"prim\"\nloop_fraction = 0.05");
+  ASSERT_EQ(g.rfind("generated,", 0), 0u) << g;
+  EXPECT_EQ(g, p.generate(3, "size = 21\nmin_path_length = 40\ncarver = \"prim\"\nloop_fraction = 0.05"));
+  std::string g30 = p.generate(4, nullptr);
+  ASSERT_EQ(g30.rfind("generated,", 0), 0u) << g30;
+
+  // A 7x7 block, a CSV row and a single-line maze in one file.
+  const std::string block = "#######\n#S    #\n# ### #\n# #   #\n# # ###\n#    G#\n#######";
+  auto recs = p.split("source,question,answer,rating\n" + g30 + "\n\n" + block + "\n\n" + "S  G\n");
+  ASSERT_EQ(recs.size(), 3u) << recs[0] << "|" << recs[1];
+  EXPECT_EQ(recs[0], g30);
+  EXPECT_EQ(recs[1], block);
+  EXPECT_EQ(recs[2], "S  G");
+
+  std::vector<int32_t> tokens, labels;
+  int32_t has = 0;
+  ASSERT_EQ(p.encode(g30, tokens, labels, has), "");
+  EXPECT_EQ(has, 1);
+  EXPECT_EQ(p.decode(g30, labels), g30);
+  EXPECT_EQ(p.verify(g30, g30), 1);
+
+  ASSERT_EQ(p.encode(block, tokens, labels, has), "");
+  EXPECT_EQ(has, 0);
+  EXPECT_EQ(tokens[7], 0);  // PAD right of a 7x7 maze
+  hrm_solve_stats stats{};
+  stats.struct_size = sizeof stats;
+  std::string solved = p.solve(block, &stats);
+  EXPECT_EQ(solved, "#######\n#S    #\n#o### #\n#o#   #\n#o# ###\n#ooooG#\n#######\n");
+  EXPECT_EQ(stats.solutions, 1);
+  EXPECT_EQ(stats.rating, 8.0);
+  EXPECT_EQ(p.verify(block, solved), 1);
+  EXPECT_EQ(p.verify(block, block), 0);
+
+  std::vector<int32_t> out, back;
+  for (uint64_t id : {1ull, 6ull, 987654321ull}) {
+    ASSERT_EQ(p.augment(id, false, tokens, out), "");
+    ASSERT_EQ(p.augment(id, true, out, back), "");
+    EXPECT_EQ(back, tokens) << id;
+  }
+  EXPECT_TRUE(contains(p.render(block, &solved, HRM_RENDER_ANSI), "\x1b[43m"));
+}
+
+TEST(MazePlugin, ErrorsAreStatusesWithPositions) {
+  Plugin p(HRM_MAZE_PLUGIN, "maze");
+  std::vector<int32_t> tokens, labels;
+  int32_t has;
+  std::string err = p.encode("S  #\n# G \n#  x\n####", tokens, labels, has);
+  EXPECT_TRUE(contains(err, "illegal character 'x' at (row 3, column 4)")) << err;
+  err = p.encode("S#\n#G", tokens, labels, has);
+  EXPECT_TRUE(contains(err, "unreachable")) << err;
+  err = p.encode("S  \n   \n   ", tokens, labels, has);
+  EXPECT_TRUE(contains(err, "no goal")) << err;
+  EXPECT_TRUE(contains(p.solve("S#\n#G"), "ERROR"));
+  EXPECT_TRUE(contains(p.generate(1, "size = 99"), "out of range"));
+}
