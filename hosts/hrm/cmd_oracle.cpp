@@ -1,7 +1,9 @@
 // hrm oracle --task NAME [FILE|-]: solve every instance with the task's exact solver and print the
 // solutions in the input's format. Bad instances are reported (with their record number) and
 // skipped; the exit code is 1 if any failed.
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -19,15 +21,16 @@ using namespace hrm::runner;
 namespace {
 
 struct Outcome {
-    std::string text;    // what to print for the record
-    std::string error;   // non-empty when it failed
+    std::string text;       // what to print for the record
+    std::string solution;   // the raw solution
+    std::string error;      // non-empty when it failed
 };
 
 }  // namespace
 
 int cmd_oracle(int argc, char **argv) {
     CommonOptions common;
-    std::string task_name, input = "-";
+    std::string task_name, input = "-", svg_path;
     bool stats = false, show = false;
     int threads = 0;
     po::options_description opts("hrm oracle options");
@@ -36,6 +39,7 @@ int cmd_oracle(int argc, char **argv) {
         ("input", po::value(&input), "puzzle file in the task's format, or - for standard input (default)")
         ("stats", po::bool_switch(&stats), "also print the number of solutions (capped at 2) and the difficulty rating")
         ("show", po::bool_switch(&show), "print a picture of each solved puzzle instead of the raw solution")
+        ("svg", po::value(&svg_path), "also write the first solved puzzle as an SVG picture to this file")
         ("threads", po::value(&threads), "worker threads (default: all cores)");
     add_common_options(opts, common);
     po::positional_options_description pos;
@@ -64,6 +68,7 @@ int cmd_oracle(int argc, char **argv) {
         tbb::parallel_for(size_t(0), records.size(), [&](size_t i) {
             try {
                 const Oracle o = task.solve(records[i]);
+                outcomes[i].solution = o.solution;
                 std::string &out = outcomes[i].text;
                 out = show && task.can(HRM_ENCODER_CAN_RENDER) ? task.render(records[i], o.solution, picture) : o.solution;
                 if (stats) {
@@ -86,6 +91,15 @@ int cmd_oracle(int argc, char **argv) {
             continue;
         }
         std::cout << outcomes[i].text << (outcomes[i].text.empty() || outcomes[i].text.back() != '\n' ? "\n" : "");
+    }
+    if (!svg_path.empty()) {
+        const auto first = std::find_if(outcomes.begin(), outcomes.end(), [](const Outcome &o) { return o.error.empty(); });
+        if (first == outcomes.end()) {
+            std::cerr << "hrm oracle: no solved puzzle to draw\n";
+        } else {
+            const size_t i = size_t(first - outcomes.begin());
+            std::ofstream(svg_path) << task.render(records[i], first->solution, HRM_RENDER_SVG);
+        }
     }
     std::cerr << "oracle: " << records.size() - failed << " solved, " << failed << " failed in " << std::fixed
               << std::setprecision(3) << seconds << " s (" << std::setprecision(0)

@@ -163,7 +163,10 @@ int cmd_train(int argc, char **argv) {
                   << "  q_halt_accuracy " << e.q_halt_accuracy << "  steps " << e.steps << "  (" << e.count << " puzzles)"
                   << std::endl;
     };
+    int64_t saved_step = -1;
     auto checkpoint = [&] {
+        if (engine.step() == saved_step) return;
+        saved_step = engine.step();
         const std::string dir = engine.save_checkpoint(out_dir);
         hrm::train::write_training_curve(ec.metrics_path, (fs::path(out_dir) / "curve.svg").string());
         if (terminal) std::cout << "\n";

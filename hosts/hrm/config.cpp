@@ -14,12 +14,13 @@ std::string where(const toml::source_region &src) {
 }
 
 // Overlay b onto a, recursing into tables so a later file can change one key of a section.
-void merge(toml::table &a, const toml::table &b) {
-    for (const auto &[k, v] : b) {
+// Nodes are moved, not copied: a copy would lose the source position errors point at.
+void merge(toml::table &a, toml::table &&b) {
+    for (auto &&[k, v] : b) {
         if (auto *sub = v.as_table(); sub && a.contains(k) && a[k].is_table()) {
-            merge(*a[k].as_table(), *sub);
+            merge(*a[k].as_table(), std::move(*sub));
         } else {
-            a.insert_or_assign(k, v);
+            a.insert_or_assign(k, std::move(v));
         }
     }
 }

@@ -522,7 +522,7 @@ void Scheduler::decide(Run &) {
         Slot &slot = slots_[static_cast<size_t>(s)];
         if (slot.instance < 0) continue;
         slot.halt = slot.segment >= policy_spec_.max_segments;
-        if (slot.halt) continue;
+        if (slot.halt || slot.segment < policy_spec_.min_segments) continue;
         hrm_policy_row &row = decide_rows_[static_cast<size_t>(m)];
         row = hrm_policy_row{};
         row.struct_size = sizeof(hrm_policy_row);

@@ -103,3 +103,24 @@ TEST(LoaderRefuses, FolderSkipsBadPluginsAndLoadsGoodOnes) {
     for (const auto &name : bad)
         EXPECT_EQ(log.count(HRM_LOG_WARN, (dir / name).string() + ": "), 1) << name << " not reported";
 }
+
+// Without a log callback, warnings and errors go to stderr (info and debug do not).
+TEST(LoaderRefuses, DefaultLogSinkIsStderrForWarnings) {
+    fs::path dir = scratch_dir();
+    copy_into(plugin("good"), dir);
+    copy_into(plugin("no_entry"), dir);
+    hrm_runtime *rt = nullptr;
+    expect_ok(hrm_runtime_create(nullptr, &rt));
+    ::testing::internal::CaptureStderr();
+    int32_t n = 0;
+    hrm_status *s = hrm_runtime_load_dir(rt, dir.c_str(), &n);
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    expect_ok(s);
+    hrm_runtime_free(rt);
+    EXPECT_EQ(n, 1);
+    EXPECT_NE(err.find("hrm: warning: skipped plugin: " + (dir / "test_no_entry.so").string() + ": missing entry symbol"),
+              std::string::npos)
+        << err;
+    EXPECT_EQ(err.find("loaded plugin"), std::string::npos) << err;   // INFO stays quiet
+    EXPECT_EQ(err.find("test plugin init"), std::string::npos) << err;
+}

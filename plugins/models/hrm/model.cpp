@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <type_traits>
 
 #include "hrm/hrm_plugin.hpp"
 #include "hrm/kernels/attention.hpp"
@@ -62,15 +63,19 @@ void Model::reset_t(hrm_state &s, Buffers<T> &b, const uint8_t *mask, float nois
         T *zh = b.zH.data() + r * L * D, *zl = b.zL.data() + r * L * D;
         // z = broadcast of the bf16 init vector to every position; optional per-row Gaussian
         // noise (multi-start refinement, not in the reference) from the row's own seed.
+        // Box-Muller on mt19937_64's raw bits: the same noise on every platform for a row seed
+        // (std::normal_distribution is implementation-defined).
         std::mt19937_64 rng(seeds ? seeds[r] : 0);
-        std::normal_distribution<float> normal(0.0f, noise_std);
+        auto normal_pair = [&rng, noise_std](float &a, float &b) {
+            const double u1 = (double(rng() >> 11) + 1.0) * 0x1.0p-53, u2 = double(rng() >> 11) * 0x1.0p-53;
+            const double rad = std::sqrt(-2.0 * std::log(u1)) * noise_std;
+            a += float(rad * std::cos(2.0 * M_PI * u2));
+            b += float(rad * std::sin(2.0 * M_PI * u2));
+        };
         for (int64_t p = 0; p < L; ++p) {
             for (int64_t d = 0; d < D; ++d) {
                 float h = kernels::to_float(bf16{hi[size_t(d)]}), l = kernels::to_float(bf16{li[size_t(d)]});
-                if (noise_std > 0.0f) {
-                    h += normal(rng);
-                    l += normal(rng);
-                }
+                if (noise_std > 0.0f) normal_pair(h, l);
                 zh[p * D + d] = from_f<T>(h);
                 zl[p * D + d] = from_f<T>(l);
             }

@@ -362,7 +362,20 @@ private:
         for (auto d : shape)
             if (d < 0) error("negative tensor size");
         t.bytes.resize(std::size_t(n) * es);
-        // Copy element by element following the strides (handles views/transposes); every element
+        // Contiguous tensors (every parameter of a state dict) are one memcpy.
+        bool contiguous = true;
+        std::int64_t expect = 1;
+        for (std::size_t d = shape.size(); d-- > 0;) {
+            if (shape[d] != 1 && stride[d] != expect) contiguous = false;
+            expect *= shape[d];
+        }
+        if (contiguous) {
+            if (n > 0 && (offset < 0 || offset + n > s.numel)) error("tensor view reaches outside its storage " + entry);
+            if (n > 0) std::memcpy(t.bytes.data(), data + std::size_t(offset) * es, t.bytes.size());
+            out_.push_back(std::move(t));
+            return make(Tensor{out_.size() - 1});
+        }
+        // Otherwise copy element by element following the strides (handles views/transposes); every element
         // index is checked against the storage size.
         std::vector<std::int64_t> idx(shape.size(), 0);
         for (std::int64_t i = 0; i < n; ++i) {

@@ -116,6 +116,32 @@ void block_accumulate(const Scores& p, const float* m, std::int64_t keys, std::i
   }
 }
 
+// m[j, :] += Σ_r p[r][j] · a[r, :] for j < keys: the transposed product of block_accumulate,
+// a is [kRows, dim] and m one key block [keys, dim]. The kRows × 64-column slab of a stays in
+// registers while the rows of m stream through once.
+void block_accumulate_transposed(const Scores& p, const float* a, std::int64_t keys,
+                                 std::int64_t dim, float* m) {
+  constexpr int kVecs = 4;
+  for (std::int64_t c0 = 0; c0 < dim; c0 += kVecs * kLanes) {
+    __mmask16 mask[kVecs];
+    for (int c = 0; c < kVecs; ++c)
+      mask[c] = c0 + c * kLanes < dim ? tail_mask(dim - c0 - c * kLanes) : 0;
+    __m512 av[kRows][kVecs];
+    for (std::int64_t r = 0; r < kRows; ++r)
+      for (int c = 0; c < kVecs; ++c) av[r][c] = simd::load(a + r * dim + c0 + c * kLanes, mask[c]);
+    for (std::int64_t j = 0; j < keys; ++j) {
+      __m512 pr[kRows];
+      for (std::int64_t r = 0; r < kRows; ++r) pr[r] = _mm512_set1_ps(p[r][j]);
+      for (int c = 0; c < kVecs; ++c) {
+        float* dst = m + j * dim + c0 + c * kLanes;
+        __m512 acc = simd::load(dst, mask[c]);
+        for (std::int64_t r = 0; r < kRows; ++r) acc = _mm512_fmadd_ps(pr[r], av[r][c], acc);
+        simd::store(dst, acc, mask[c]);
+      }
+    }
+  }
+}
+
 // Lanes of key vector c of the block starting at j0 that hold real keys (the rest is padding).
 __mmask16 key_mask(std::int64_t j0, int c, std::int64_t len) {
   const std::int64_t first = j0 + c * kLanes;
@@ -441,26 +467,11 @@ void attention_backward(const float* qkv, const float* out, const float* dout, c
               _mm512_storeu_ps(&dp[r][c * kLanes], ds);  // dp now holds dS
             }
           }
-          // dV[j] += Σ_r P[r,j]·dO[r];  dK[j] += Σ_r dS[r,j]·(scale·Q[r])
-          for (std::int64_t j = 0; j < keys; ++j) {
-            float* dv_row = dv.data() + (j0 + j) * dim;
-            float* dk_row = dk.data() + (j0 + j) * dim;
-            for (std::int64_t d = 0; d < dim; d += kLanes) {
-              const __mmask16 m = tail_mask(dim - d);
-              __m512 av = simd::load(dv_row + d, m);
-              __m512 ak = simd::load(dk_row + d, m);
-              for (std::int64_t r = 0; r < rows; ++r) {
-                av = _mm512_fmadd_ps(_mm512_set1_ps(p[r][j]),
-                                     simd::load(dor.data() + r * dim + d, m), av);
-                ak = _mm512_fmadd_ps(_mm512_set1_ps(dp[r][j]),
-                                     simd::load(q.data() + r * dim + d, m), ak);
-              }
-              simd::store(dv_row + d, av, m);
-              simd::store(dk_row + d, ak, m);
-            }
-          }
-          block_accumulate(dp, k.data() + j0 * dim, keys, dim,
-                           dq.data());  // dQ += dS·K (× scale below)
+          // dV[j] += Σ_r P[r,j]·dO[r];  dK[j] += Σ_r dS[r,j]·(scale·Q[r]);  dQ += dS·K (the
+          // scale is applied when dQ is written out)
+          block_accumulate_transposed(p, dor.data(), keys, dim, dv.data() + j0 * dim);
+          block_accumulate_transposed(dp, q.data(), keys, dim, dk.data() + j0 * dim);
+          block_accumulate(dp, k.data() + j0 * dim, keys, dim, dq.data());
         }
 
         for (std::int64_t r = 0; r < rows; ++r)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 
 namespace hrm::train {
 
@@ -70,6 +71,7 @@ bool TrainSampler::next(Batch &out) {
         while (pos_.cursor < int64_t(group_order_.size()) && size < batch_) {
             const int32_t g = group_order_[size_t(pos_.cursor++)];
             const int32_t p0 = split_.group_indices[size_t(g)], p1 = split_.group_indices[size_t(g) + 1];
+            if (p1 <= p0) throw std::invalid_argument("sampler: group " + std::to_string(g) + " has no puzzles");
             const int32_t puzzle = p0 + int32_t(rng_.below(uint64_t(p1 - p0)));
             const int64_t e0 = split_.puzzle_indices[size_t(puzzle)];
             const int64_t n = split_.puzzle_indices[size_t(puzzle) + 1] - e0;

@@ -72,7 +72,9 @@ private:
 };
 
 // Exploration draws of spec 2.2 for every row, made serially so they do not depend on threads:
-// with probability p a minimum of U{2..M} steps, else 0. Two draws per row, always.
+// with probability p a minimum of U{2..M} steps, else 0. Every row consumes the same draws
+// whether or not it explores (two, or one when halt_max_steps < 2), so the stream never depends
+// on outcomes.
 std::vector<int32_t> draw_min_halt(Rng &rng, int64_t rows, int32_t halt_max_steps, double exploration_prob);
 
 }  // namespace hrm::train

@@ -1,0 +1,186 @@
+#include "planner.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <queue>
+#include <tuple>
+
+namespace hrm::gridnav {
+namespace {
+
+constexpr double kSqrt2 = 1.4142135623730951;
+// Path costs are sums of 1s and sqrt(2)s (times small terrain factors): two different sums
+// differ by far more than this, while rounding in long sums stays far below it.
+constexpr double kEps = 1e-9;
+
+// Orthogonal moves first: with equal costs the search then prefers them, which keeps paths
+// deterministic and free of needless zig-zags.
+constexpr int kDx[8] = {0, 1, 0, -1, 1, 1, -1, -1};
+constexpr int kDy[8] = {-1, 0, 1, 0, -1, 1, 1, -1};
+
+std::string xy(Cell c) { return "(x " + std::to_string(c.x) + ", y " + std::to_string(c.y) + ")"; }
+
+double terrain_cost(const Grid& g, int i, bool terrain) {
+  return terrain && g.cells[static_cast<std::size_t>(i)] == Terrain::kSwamp ? kSwampCost : 1.0;
+}
+
+double heuristic(Cell a, Cell b, int moves) {
+  const int dx = std::abs(a.x - b.x), dy = std::abs(a.y - b.y);
+  if (moves == 4) return dx + dy;
+  return std::max(dx, dy) - std::min(dx, dy) + kSqrt2 * std::min(dx, dy);
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> free_space(const Grid& g, const MoveModel& model) {
+  std::vector<std::uint8_t> space(g.cells.size(), 0);
+  const int r = model.radius;
+  for (int y = 0; y < g.height; ++y)
+    for (int x = 0; x < g.width; ++x) {
+      bool ok = g.at({x, y}) != Terrain::kBlocked;
+      for (int dy = -r; dy <= r && ok; ++dy)
+        for (int dx = -r; dx <= r && ok; ++dx) {
+          if (dx * dx + dy * dy > r * r) continue;  // outside the disc
+          const Cell n{x + dx, y + dy};
+          if (!g.inside(n) || g.at(n) == Terrain::kBlocked) ok = false;
+        }
+      space[static_cast<std::size_t>(g.index({x, y}))] = ok ? 1 : 0;
+    }
+  return space;
+}
+
+Result<Path> astar(const Grid& g, Cell start, Cell goal, const MoveModel& model) {
+  return astar(g, start, goal, model, free_space(g, model));
+}
+
+Result<Path> astar(const Grid& g, Cell start, Cell goal, const MoveModel& model,
+                   const std::vector<std::uint8_t>& space, const std::vector<std::uint8_t>& allowed) {
+  if (model.moves != 4 && model.moves != 8) return Error{"moves must be 4 or 8", -1, -1};
+  for (auto [c, what] : {std::pair<Cell, const char*>{start, "start"}, {goal, "goal"}}) {
+    if (!g.inside(c)) return Error{std::string(what) + " " + xy(c) + " is outside the map", c.y, c.x};
+    if (g.at(c) == Terrain::kBlocked) return Error{std::string(what) + " " + xy(c) + " is on a blocked cell", c.y, c.x};
+    if (!space[static_cast<std::size_t>(g.index(c))])
+      return Error{std::string(what) + " " + xy(c) + " collides with an obstacle or the map edge for footprint radius " +
+                       std::to_string(model.radius),
+                   c.y, c.x};
+  }
+  const std::size_t n = g.cells.size();
+  auto usable = [&](Cell c) {
+    if (!g.inside(c)) return false;
+    const auto i = static_cast<std::size_t>(g.index(c));
+    return space[i] && (allowed.empty() || allowed[i]);
+  };
+  std::vector<double> best(n, std::numeric_limits<double>::infinity());
+  std::vector<int> parent(n, -1);
+  std::vector<std::uint8_t> closed(n, 0);
+  // (f, -g, index): lowest f first; among equal f the deeper node (larger g), then the lower
+  // index, so the result never depends on the heap's internals.
+  using Entry = std::tuple<double, double, int>;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> open;
+  const int s = g.index(start), t = g.index(goal);
+  best[static_cast<std::size_t>(s)] = 0;
+  open.emplace(heuristic(start, goal, model.moves), -0.0, s);
+  Path path;
+  while (!open.empty()) {
+    auto [f, neg_g, i] = open.top();
+    open.pop();
+    (void)f;
+    const auto ui = static_cast<std::size_t>(i);
+    if (closed[ui]) continue;
+    closed[ui] = 1;
+    ++path.expanded;
+    if (i == t) break;
+    const Cell c = g.cell(i);
+    for (int k = 0; k < model.moves; ++k) {
+      const Cell nb{c.x + kDx[k], c.y + kDy[k]};
+      if (!usable(nb)) continue;
+      double step = 1.0;
+      if (k >= 4) {
+        // No corner cutting: both orthogonal cells next to the diagonal must be free for the
+        // footprint (not merely allowed: the verifier's marks need not include them).
+        const Cell a{nb.x, c.y}, b{c.x, nb.y};
+        if (!space[static_cast<std::size_t>(g.index(a))] || !space[static_cast<std::size_t>(g.index(b))]) continue;
+        step = kSqrt2;
+      }
+      const int j = g.index(nb);
+      const auto uj = static_cast<std::size_t>(j);
+      const double ng = -neg_g + step * (terrain_cost(g, i, model.terrain) + terrain_cost(g, j, model.terrain)) / 2;
+      if (closed[uj] || ng >= best[uj] - kEps) continue;
+      best[uj] = ng;
+      parent[uj] = i;
+      open.emplace(ng + heuristic(nb, goal, model.moves), -ng, j);
+    }
+  }
+  if (!closed[static_cast<std::size_t>(t)])
+    return Error{"goal " + xy(goal) + " is unreachable from start " + xy(start), goal.y, goal.x};
+  path.cost = best[static_cast<std::size_t>(t)];
+  for (int i = t; i != -1; i = parent[static_cast<std::size_t>(i)]) path.cells.push_back(g.cell(i));
+  std::reverse(path.cells.begin(), path.cells.end());
+  return path;
+}
+
+Instance mark_path(const Instance& puzzle, const Path& path) {
+  Instance out = puzzle;
+  out.marks.assign(out.grid.cells.size(), 0);
+  for (const Cell& c : path.cells)
+    if (c != puzzle.start && c != puzzle.goal) out.marks[static_cast<std::size_t>(out.grid.index(c))] = 1;
+  return out;
+}
+
+Result<Verdict> verify(const Instance& puzzle, const Instance& answer, const MoveModel& model,
+                       double accept_suboptimal) {
+  const Grid& g = puzzle.grid;
+  const auto space = free_space(g, model);
+  auto best = astar(g, puzzle.start, puzzle.goal, model, space);
+  if (!best) return best.error();
+  Verdict v;
+  v.optimal = best->cost;
+  auto reject = [&v](std::string why) {
+    v.reason = std::move(why);
+    return v;
+  };
+  if (answer.grid.width != g.width || answer.grid.height != g.height)
+    return reject("answer is " + std::to_string(answer.grid.width) + "x" + std::to_string(answer.grid.height) +
+                  ", the puzzle " + std::to_string(g.width) + "x" + std::to_string(g.height));
+  if (answer.start != puzzle.start) return reject("answer moves the start to " + position(answer.start));
+  if (answer.goal != puzzle.goal) return reject("answer moves the goal to " + position(answer.goal));
+  std::vector<std::uint8_t> allowed(g.cells.size(), 0);
+  int marked = 0;
+  for (int i = 0; i < static_cast<int>(g.cells.size()); ++i) {
+    const auto ui = static_cast<std::size_t>(i);
+    const Cell c = g.cell(i);
+    const bool mark = !answer.marks.empty() && answer.marks[ui];
+    // A mark may only replace free ground; anything else must be as in the puzzle.
+    if (!mark && answer.grid.cells[ui] != g.cells[ui]) return reject("answer changes the cell at " + position(c));
+    if (!mark) continue;
+    if (g.cells[ui] == Terrain::kBlocked) return reject("path cell " + position(c) + " is blocked");
+    if (!space[ui])
+      return reject("path cell " + position(c) + " collides with an obstacle for footprint radius " +
+                    std::to_string(model.radius));
+    allowed[ui] = 1;
+    ++marked;
+  }
+  allowed[static_cast<std::size_t>(g.index(puzzle.start))] = 1;
+  allowed[static_cast<std::size_t>(g.index(puzzle.goal))] = 1;
+  auto walk = astar(g, puzzle.start, puzzle.goal, model, space, allowed);
+  if (!walk) return reject("the marked cells do not join start and goal (broken path)");
+  if (walk->moves() - 1 != marked) {
+    std::vector<std::uint8_t> on(g.cells.size(), 0);
+    for (const Cell& c : walk->cells) on[static_cast<std::size_t>(g.index(c))] = 1;
+    for (int i = 0; i < static_cast<int>(g.cells.size()); ++i)
+      if (allowed[static_cast<std::size_t>(i)] && !on[static_cast<std::size_t>(i)])
+        return reject("stray mark at " + position(g.cell(i)) + ": not on the path from S to G");
+  }
+  v.is_path = true;
+  v.cost = walk->cost;
+  v.ratio = v.optimal > 0 ? v.cost / v.optimal : 1.0;
+  if (v.ratio > accept_suboptimal * (1 + kEps))
+    return reject("path costs " + std::to_string(v.cost) + ", optimal is " + std::to_string(v.optimal) +
+                  " (ratio " + std::to_string(v.ratio) + ")");
+  v.valid = true;
+  return v;
+}
+
+}  // namespace hrm::gridnav
