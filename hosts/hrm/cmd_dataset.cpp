@@ -141,7 +141,7 @@ int build_or_import(int argc, char **argv, bool import) {
     }
 
     hrm::Runtime runtime = open_runtime(common);
-    hrm::Instance encoder = runtime.create(HRM_KIND_ENCODER, task_name);
+    hrm::Instance encoder = runtime.create(HRM_KIND_ENCODER, task_name, load_config(common).section_text("task"));
     const Task task(encoder.encoder());
     if (aug > 0 && !task.can(HRM_ENCODER_CAN_AUGMENT)) {
         std::cerr << "hrm dataset: task '" << task.name() << "' has no augmentations\n";

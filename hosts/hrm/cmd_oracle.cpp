@@ -29,6 +29,10 @@ struct Outcome {
 }  // namespace
 
 int cmd_oracle(int argc, char **argv) {
+    // MovingAI problems (.map + .scen) are not encoder instances: the gridnav planner runs them.
+    for (int i = 1; i < argc; ++i)
+        if (std::string_view(argv[i]) == "--map" || std::string_view(argv[i]).rfind("--map=", 0) == 0)
+            return cmd_gridnav_oracle(argc, argv);
     CommonOptions common;
     std::string task_name, input = "-", svg_path;
     bool stats = false, show = false;
@@ -49,7 +53,7 @@ int cmd_oracle(int argc, char **argv) {
         return rc;
 
     hrm::Runtime runtime = open_runtime(common);
-    hrm::Instance encoder = runtime.create(HRM_KIND_ENCODER, task_name);
+    hrm::Instance encoder = runtime.create(HRM_KIND_ENCODER, task_name, load_config(common).section_text("task"));
     const Task task(encoder.encoder());
     if (!task.can(HRM_ENCODER_CAN_SOLVE)) {
         std::cerr << "hrm oracle: task '" << task.name() << "' has no exact solver\n";

@@ -98,7 +98,7 @@ int cmd_solve(int argc, char **argv) {
     const Config config = load_config(common);
 
     hrm::Runtime runtime = open_runtime(common, threads);
-    hrm::Instance encoder = runtime.create(HRM_KIND_ENCODER, task_name);
+    hrm::Instance encoder = runtime.create(HRM_KIND_ENCODER, task_name, config.section_text("task"));
     const Task task(encoder.encoder());
     if (model_arg.empty()) model_arg = bundled_model_path(task.name());
     hrm::Instance model = open_model(runtime, model_arg, config);

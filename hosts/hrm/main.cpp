@@ -19,7 +19,10 @@ const Command kCommands[] = {
     {"plugins", cmd_plugins, "list the plugins on the search path and their classes"},
     {"oracle", cmd_oracle, "solve puzzles with a task's exact solver"},
     {"solve", cmd_solve, "batch-solve puzzles with a model and a refinement policy"},
+    {"train", cmd_train, "train a model on a dataset (resumable)"},
+    {"eval", cmd_eval, "evaluate a checkpoint on a dataset with the reference metrics"},
     {"dataset", cmd_dataset, "build, import or check a dataset in the reference layout"},
+    {"gridnav", cmd_gridnav, "MovingAI maps: cut windows into gridnav instances"},
     {"convert", cmd_convert, "convert a reference PyTorch checkpoint to safetensors"},
     {"forward", cmd_forward, "run a model for N segments and write logits and Q values"},
 };

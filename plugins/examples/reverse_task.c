@@ -6,7 +6,9 @@
  *   encoder "reverse" (org.hrm-sdk.examples.reverse)  a toy task: an instance is a line of up to
  *       `length` digits, optionally followed by ",<solution>"; the solution is the digits reversed.
  *       "123,321" is a solved instance, "123" an unsolved one.
- *   policy "fixed" (org.hrm-sdk.examples.fixed)       halts every row after `segments` ACT segments.
+ *   policy "example-fixed" (org.hrm-sdk.examples.fixed)  halts every row after `segments` ACT
+ *       segments. (Short names must be unique per kind among installed plugins: the SDK's own
+ *       policies already have a "fixed".)
  *
  * Both read their options from the instance's TOML config (hrm_instance_params.config); only
  * `key = integer` lines are understood here, which is all these two need.
@@ -307,7 +309,7 @@ static const void *HRM_ABI encoder_get_extension(const hrm_encoder *self, const 
 /* [control] Free what create allocated. */
 static void HRM_ABI encoder_destroy(const hrm_encoder *self) { free(self->plugin_data); }
 
-/* ---- Policy "fixed" ----------------------------------------------------------------------------- */
+/* ---- Policy "example-fixed" --------------------------------------------------------------------- */
 
 typedef struct fixed_policy {
     hrm_policy vtable;
@@ -388,7 +390,7 @@ static const hrm_descriptor k_encoder_desc = {
     sizeof(hrm_descriptor), HRM_KIND_ENCODER, "org.hrm-sdk.examples.reverse", "reverse", PLUGIN_VERSION,
     "hrm-sdk", "Toy task: reverse a line of digits (example plugin)", "", k_encoder_features};
 static const hrm_descriptor k_policy_desc = {
-    sizeof(hrm_descriptor), HRM_KIND_POLICY, "org.hrm-sdk.examples.fixed", "fixed", PLUGIN_VERSION,
+    sizeof(hrm_descriptor), HRM_KIND_POLICY, "org.hrm-sdk.examples.fixed", "example-fixed", PLUGIN_VERSION,
     "hrm-sdk", "Halt every row after a fixed number of segments (example plugin)", "", k_policy_features};
 
 /* [thread-safe] Each factory here makes one class; factory_data points at its descriptor. */

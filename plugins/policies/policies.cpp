@@ -5,7 +5,6 @@
 #include <toml++/toml.h>
 
 #include <cmath>
-#include <limits>
 #include <optional>
 #include <set>
 #include <sstream>

@@ -297,7 +297,7 @@ hrm_status *Scheduler::solve(const hrm_blob *instances, int64_t n, hrm_result *r
             if (run.active == 0) break;
             ++stats_.segment_steps;
             parallel_over_shards(&Scheduler::step_shard, run);
-            decide(run);
+            decide();
             parallel_over_shards(&Scheduler::finish_shard, run);
             for (int64_t s = 0; s < batch_; ++s) {
                 Slot &slot = slots_[static_cast<size_t>(s)];
@@ -343,11 +343,11 @@ hrm_status *Scheduler::solve(const hrm_blob *instances, int64_t n, hrm_result *r
         }
     if (outcome) {
         const hrm_code code = cancelled ? HRM_E_CANCELLED : services_.status_code(outcome);
-        const std::string message = cancelled ? std::string("cancelled before this instance finished")
-                                              : std::string("solve stopped: ") + services_.status_message(outcome);
+        const char *message = cancelled ? "cancelled before this instance finished" : services_.status_message(outcome);
+        // Plain C calls from here on: nothing may throw out of this noexcept function.
         for (int64_t i = 0; i < n; ++i)
             if (i >= static_cast<int64_t>(run.finished.size()) || !run.finished[static_cast<size_t>(i)])
-                results[i].error = status(code, message);
+                results[i].error = services_.status_create(code, message);
     }
     return outcome;
 }
@@ -516,7 +516,7 @@ void Scheduler::decode_row(Run &run, Shard &sh, int64_t r) {
 
 // Ask the policy about every row that may halt, in slot order (serial: its state is one object,
 // and the order keeps runs reproducible). max_segments is a hard cap whatever the policy says.
-void Scheduler::decide(Run &) {
+void Scheduler::decide() {
     int64_t m = 0;
     for (int64_t s = 0; s < batch_; ++s) {
         Slot &slot = slots_[static_cast<size_t>(s)];

@@ -90,7 +90,7 @@ private:
     void step_shard(Run &run, Shard &shard);
     void finish_shard(Run &run, Shard &shard);
     void decode_row(Run &run, Shard &shard, int64_t row);
-    void decide(Run &run);
+    void decide();
     void emit(Run &run, int64_t slot);
     void finish_instance(Run &run, int64_t instance);
     void parallel_over_shards(void (Scheduler::*fn)(Run &, Shard &), Run &run);

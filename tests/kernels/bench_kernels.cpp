@@ -93,8 +93,9 @@ void bench_matmuls() {
     for (auto [n, k] : shapes) {
       auto x = random_floats(m * k, 1), w = random_floats(n * k, 2);
       std::vector<float> y(m * n);
-      std::vector<bf16> xb(m * k), yb(m * n);
+      std::vector<bf16> xb(m * k), wb(n * k), yb(m * n);
       to_bf16(x.data(), xb.data(), m * k);
+      to_bf16(w.data(), wb.data(), n * k);
       PackedWeight pw(w.data(), n, k);
       const double flop = 2.0 * m * n * k;
 
@@ -102,8 +103,7 @@ void bench_matmuls() {
       DirectMatmul d32(dt::f32, dt::f32, m, n, k, x.data(), w.data(), y.data());
       const double d32t = time_call(d32);
       const double t16 = time_call([&] { linear(xb.data(), pw, yb.data(), m); });
-      DirectMatmul d16(dt::bf16, dt::bf16, m, n, k, xb.data(), const_cast<bf16*>(pw.data()),
-                       yb.data());
+      DirectMatmul d16(dt::bf16, dt::bf16, m, n, k, xb.data(), wb.data(), yb.data());
       const double d16t = time_call(d16);
       std::printf("%6ld %5ld %5ld | %9.1f %9.1f %6.2f | %9.1f %9.1f %6.2f\n", long(m), long(n),
                   long(k), flop / t32 * 1e-9, flop / d32t * 1e-9, d32t / t32, flop / t16 * 1e-9,

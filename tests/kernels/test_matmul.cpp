@@ -23,6 +23,9 @@ TEST(Matmul, Fp32LinearAndAccumulate) {
   std::vector<float> y(m * n);
   linear(x.data(), w.data(), y.data(), m, n, k);
   EXPECT_LT(max_rel_error(y, ref), 1e-5);
+  const std::size_t cached = matmul_cache_size();
+  linear(x.data(), w.data(), y.data(), m, n, k);  // same shape: the primitive is reused
+  EXPECT_EQ(matmul_cache_size(), cached);
 
   std::vector<float> acc = y0;
   linear(x.data(), w.data(), acc.data(), m, n, k, /*accumulate=*/true);
@@ -32,15 +35,13 @@ TEST(Matmul, Fp32LinearAndAccumulate) {
 }
 
 // bf16 inputs are exact in fp32, so with fp32 accumulation the fp32 output matches the double
-// product of the bf16 values to fp32 accuracy; a bf16 output adds one rounding (2^-9 relative).
+// product of the bf16 values to fp32 accuracy; a bf16 output adds one rounding (≤ 2^-8 relative).
 TEST(Matmul, Bf16LinearFp32AndBf16Output) {
   const int64_t m = 82, n = 64, k = 512;
   auto xf = random_floats(m * k, 4), wf = random_floats(n * k, 5);
   auto x = to_bf16(xf);
   PackedWeight w(wf.data(), n, k);
-  Vec wd(n * k);
-  for (int64_t i = 0; i < n * k; ++i) wd[i] = to_float(w.data()[i]);
-  const Vec ref = ref_linear(to_double(x), wd, m, n, k);
+  const Vec ref = ref_linear(to_double(x), to_double(to_bf16(wf)), m, n, k);
 
   std::vector<float> y(m * n);
   linear(x.data(), w, y.data(), m);
@@ -58,16 +59,22 @@ TEST(Matmul, Bf16LinearFp32AndBf16Output) {
   EXPECT_LE(max_elementwise_excess(yacc, ref_acc, 1.0 / 256, 1e-4), 1.0);
 }
 
-TEST(Matmul, RepackFollowsMasterWeight) {
-  const int64_t m = 5, n = 16, k = 32;
-  auto x = to_bf16(random_floats(m * k, 7));
-  auto w1 = random_floats(n * k, 8), w2 = random_floats(n * k, 9);
-  PackedWeight w(w1.data(), n, k);
-  w.repack(w2.data());
-  std::vector<float> y(m * n);
-  linear(x.data(), w, y.data(), m);
-  const Vec ref = ref_linear(to_double(x), to_double(to_bf16(w2)), m, n, k);
-  EXPECT_LT(max_rel_error(y, ref), 1e-5);
+// The packed (blocked, padded) layout must work for every weight shape, including the tiny
+// q_head [2, 512] and lm_head [V, 512] ones, survive a move and follow repack().
+TEST(Matmul, PackedWeightShapesMoveAndRepack) {
+  const int64_t m = 5;
+  for (auto [n, k] : {std::pair<int64_t, int64_t>{16, 32}, {2, 512}, {11, 512}, {7, 37}}) {
+    auto x = to_bf16(random_floats(m * k, 7));
+    auto w1 = random_floats(n * k, 8), w2 = random_floats(n * k, 9);
+    PackedWeight first(w1.data(), n, k);
+    PackedWeight w = std::move(first);
+    std::vector<float> y(m * n);
+    linear(x.data(), w, y.data(), m);
+    EXPECT_LT(max_rel_error(y, ref_linear(to_double(x), to_double(to_bf16(w1)), m, n, k)), 1e-5);
+    w.repack(w2.data());
+    linear(x.data(), w, y.data(), m);
+    EXPECT_LT(max_rel_error(y, ref_linear(to_double(x), to_double(to_bf16(w2)), m, n, k)), 1e-5);
+  }
 }
 
 TEST(Matmul, BackwardHelpers) {

@@ -36,7 +36,7 @@ TEST(Hpp, RuntimeInstanceBlobAndTensor) {
     ASSERT_EQ(rt.plugins().size(), 1u);
     EXPECT_EQ(rt.plugins()[0].id, "org.hrm-sdk.examples.reverse");
     ASSERT_EQ(rt.classes().size(), 2u);
-    EXPECT_STREQ(rt.classes()[1].descriptor->name, "fixed");
+    EXPECT_STREQ(rt.classes()[1].descriptor->name, "example-fixed");
 
     hrm::Instance enc = rt.create(HRM_KIND_ENCODER, "reverse", "length = 6");
     hrm::Runtime moved = std::move(rt);   // handles move; the instance does not care

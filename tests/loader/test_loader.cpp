@@ -66,7 +66,7 @@ TEST(Loader, LoadsExampleByPathAndEnumerates) {
     const hrm_descriptor *pol = hrm_runtime_class(rt.get(), 1, nullptr);
     ASSERT_NE(pol, nullptr);
     EXPECT_EQ(pol->kind, HRM_KIND_POLICY);
-    EXPECT_STREQ(pol->name, "fixed");
+    EXPECT_STREQ(pol->name, "example-fixed");
     EXPECT_EQ(hrm_runtime_class(rt.get(), 2, nullptr), nullptr);
 }
 
@@ -142,7 +142,7 @@ TEST(Loader, CreatesInstancesByIdAndByName) {
         EXPECT_EQ(hrm_instance_policy(inst.get()), nullptr);
         EXPECT_STREQ(hrm_instance_encoder(inst.get())->desc->id, kEncoderId);
     }
-    auto pol = create(rt.get(), HRM_KIND_POLICY, "fixed");
+    auto pol = create(rt.get(), HRM_KIND_POLICY, "example-fixed");
     ASSERT_NE(hrm_instance_policy(pol.get()), nullptr);
 
     hrm_instance *inst = nullptr;
@@ -161,7 +161,7 @@ TEST(Loader, AmbiguousShortNameListsCandidates) {
     expect_ok(hrm_runtime_load_plugin(rt.get(), kExample.c_str()));
     expect_ok(hrm_runtime_load_plugin(rt.get(), plugin("good").c_str()));
     hrm_instance *inst = nullptr;
-    expect_failure(hrm_instance_create(rt.get(), HRM_KIND_POLICY, "fixed", nullptr, &inst), HRM_E_INVALID_ARG,
+    expect_failure(hrm_instance_create(rt.get(), HRM_KIND_POLICY, "example-fixed", nullptr, &inst), HRM_E_INVALID_ARG,
                    {"ambiguous", kPolicyId, "org.hrm-sdk.test.good.fixed"});
     EXPECT_NE(create(rt.get(), HRM_KIND_POLICY, "org.hrm-sdk.test.good.fixed"), nullptr);   // the id still works
 }
@@ -270,7 +270,7 @@ TEST(Loader, EncoderBadInputGivesStatus) {
 TEST(Loader, PolicyHaltsAfterConfiguredSegments) {
     auto rt = make_runtime();
     expect_ok(hrm_runtime_load_plugin(rt.get(), kExample.c_str()));
-    auto inst = create(rt.get(), HRM_KIND_POLICY, "fixed", "segments = 3");
+    auto inst = create(rt.get(), HRM_KIND_POLICY, "example-fixed", "segments = 3");
     const hrm_policy *pol = hrm_instance_policy(inst.get());
     hrm_policy_spec spec{};
     spec.struct_size = sizeof spec;
@@ -299,7 +299,7 @@ TEST(Loader, HostServices) {
     LogCapture log;
     auto rt = make_runtime(&log);
     expect_ok(hrm_runtime_load_plugin(rt.get(), plugin("good").c_str()));
-    auto inst = create(rt.get(), HRM_KIND_POLICY, "fixed");
+    auto inst = create(rt.get(), HRM_KIND_POLICY, "example-fixed");
     const hrm_policy *pol = hrm_instance_policy(inst.get());
     auto *host = static_cast<const hrm_host *>(pol->get_extension(pol, "org.hrm-sdk.test.host/1"));
     ASSERT_NE(host, nullptr);
@@ -343,7 +343,7 @@ TEST(Loader, LibraryOutlivesRuntimeWhileInstanceLives) {
     auto rt = make_runtime(&log);
     expect_ok(hrm_runtime_load_plugin(rt.get(), good.c_str()));
     EXPECT_EQ(log.count(HRM_LOG_INFO, "test plugin init"), 1);
-    auto inst = create(rt.get(), HRM_KIND_POLICY, "fixed");
+    auto inst = create(rt.get(), HRM_KIND_POLICY, "example-fixed");
     rt.reset();   // hrm_runtime_free
 
     EXPECT_TRUE(is_mapped(good));
@@ -412,7 +412,7 @@ TEST(Loader, ConcurrentCreateAndEncode) {
         threads.emplace_back([&, t] {
             for (int k = 0; k < 50; ++k) {
                 hrm_instance *own = nullptr;
-                hrm_status *s = hrm_instance_create(rt.get(), HRM_KIND_POLICY, "fixed", nullptr, &own);
+                hrm_status *s = hrm_instance_create(rt.get(), HRM_KIND_POLICY, "example-fixed", nullptr, &own);
                 if (s || !own) ++failures;
                 hrm_status_free(s);
                 hrm_instance_free(own);
@@ -434,7 +434,7 @@ TEST(Loader, ConcurrentCreateAndEncode) {
 TEST(Loader, NestedParallelFor) {
     auto rt = make_runtime();
     expect_ok(hrm_runtime_load_plugin(rt.get(), plugin("good").c_str()));
-    auto inst = create(rt.get(), HRM_KIND_POLICY, "fixed");
+    auto inst = create(rt.get(), HRM_KIND_POLICY, "example-fixed");
     const hrm_policy *pol = hrm_instance_policy(inst.get());
     auto *host = static_cast<const hrm_host *>(pol->get_extension(pol, "org.hrm-sdk.test.host/1"));
     ASSERT_NE(host, nullptr);

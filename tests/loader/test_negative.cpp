@@ -78,7 +78,7 @@ TEST(LoaderRefuses, InstanceWithBadVtable) {
     auto rt = make_runtime();
     expect_ok(hrm_runtime_load_plugin(rt.get(), plugin("bad_vtable").c_str()));
     hrm_instance *inst = nullptr;
-    expect_failure(hrm_instance_create(rt.get(), HRM_KIND_POLICY, "fixed", nullptr, &inst), HRM_E_PLUGIN,
+    expect_failure(hrm_instance_create(rt.get(), HRM_KIND_POLICY, "example-fixed", nullptr, &inst), HRM_E_PLUGIN,
                    {"org.hrm-sdk.test.bad_vtable", "required slot NULL"});
     EXPECT_EQ(inst, nullptr);
 }

@@ -2,10 +2,11 @@
  * test_plugin.c - one source, many test plugins (Vulkan-loader style): each TEST_* macro builds a
  * library that breaks exactly one rule of the plugin ABI, so the loader tests can check that each
  * is refused with the right code and reason. Without a macro it is a good plugin:
- *   plugin "org.hrm-sdk.test.good" with one policy "org.hrm-sdk.test.good.fixed", short name "fixed"
- *   (the same short name as the example's policy, to test ambiguous names). Its get_extension
- *   hands out the hrm_host it was created with (TEST_HOST_EXTENSION) so tests can call the host
- *   services directly, and init/deinit log "test plugin init" / "test plugin deinit" at INFO.
+ *   plugin "org.hrm-sdk.test.good" with one policy "org.hrm-sdk.test.good.fixed" whose short name
+ *   is "example-fixed", the same as the example's policy, to test ambiguous names. Its
+ *   get_extension hands out the hrm_host it was created with (TEST_HOST_EXTENSION) so tests can
+ *   call the host services directly, and init/deinit log "test plugin init" / "test plugin deinit"
+ *   at INFO.
  *
  * Variants: TEST_NO_ENTRY, TEST_ABI_OUT_OF_RANGE, TEST_REFUSE, TEST_SMALL_INFO, TEST_DUPLICATE_ID,
  * TEST_INIT_FAILS, TEST_WRONG_KIND, TEST_NULL_FACTORY_SLOT, TEST_BAD_VTABLE.
@@ -95,7 +96,7 @@ static const hrm_descriptor k_desc = {sizeof(hrm_descriptor),
 #else
                                       HRM_KIND_POLICY,
 #endif
-                                      CLASS_ID, "fixed", "1.0.0", "hrm-sdk tests", "test policy", "", NULL};
+                                      CLASS_ID, "example-fixed", "1.0.0", "hrm-sdk tests", "test policy", "", NULL};
 
 static uint32_t HRM_ABI count(const hrm_factory *self) {
     (void)self;

@@ -224,6 +224,22 @@ TEST(TorchZip, ReadsAStateDict) {
     for (const auto &e : entries) EXPECT_EQ(e.method, 0) << e.name;
 }
 
+TEST(TorchZip, Zip64CentralDirectory) {
+    // Same archive with a zip64 central directory (torch.save writes one above 4 GB).
+    const auto plain = read_torch_state_dict(std::string(HRM_MODELS_TEST_DATA) + "/tiny_state_dict.pt");
+    const auto z64 = read_torch_state_dict(std::string(HRM_MODELS_TEST_DATA) + "/tiny_state_dict_zip64.pt");
+    ASSERT_EQ(plain.size(), z64.size());
+    for (size_t i = 0; i < plain.size(); ++i) {
+        EXPECT_EQ(plain[i].name, z64[i].name);
+        EXPECT_EQ(plain[i].shape, z64[i].shape);
+        EXPECT_EQ(plain[i].bytes, z64[i].bytes);
+    }
+    const auto entries = list_zip(std::string(HRM_MODELS_TEST_DATA) + "/tiny_state_dict_zip64.pt");
+    ASSERT_FALSE(entries.empty());
+    EXPECT_GT(entries.back().local_header_offset, 0u);
+    EXPECT_NE(entries.back().size, 0xFFFFFFFFu);
+}
+
 TEST(TorchZip, RefusesOtherPickles) {
     expect_error([] { read_torch_state_dict(std::string(HRM_MODELS_TEST_DATA) + "/nested_dict.pt"); },
                  {"not a state dict", "\"model\""});
@@ -267,4 +283,41 @@ TEST(Checkpoint, SaveModelCheckpointStoresConfig) {
     t.strides = strides;
     expect_error([&] { save_model_checkpoint(path, {{"inner.w", t}}, ""); }, {"strided"}, HRM_E_UNSUPPORTED);
     std::remove(path.c_str());
+}
+
+// Random byte corruption and truncation of valid files: every reader either succeeds or throws
+// hrm::plugin::Error; none may crash or read out of bounds (run under ASan in CI builds).
+TEST(Formats, RandomCorruptionOnlyEverThrowsErrors) {
+    const std::string st_path = tmp_path("fuzz.safetensors"), pt_path = tmp_path("fuzz.pt"), npy_path = tmp_path("fuzz.npy");
+    std::vector<float> w(16, 1.5f);
+    std::vector<uint16_t> h(4, 0x3F80);
+    write_safetensors(st_path, {{"w", DType::F32, {4, 4}, w.data()}, {"h", DType::BF16, {4}, h.data()}}, {{"config", "x"}});
+    write_npy(npy_path, DType::F32, {4, 4}, w.data());
+    const std::string files[3][2] = {{st_path, read_all(st_path)},
+                                     {pt_path, read_all(std::string(HRM_MODELS_TEST_DATA) + "/tiny_state_dict.pt")},
+                                     {npy_path, read_all(npy_path)}};
+    uint64_t state = 12345;
+    auto next = [&state] {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        return uint32_t(state >> 33);
+    };
+    for (int k = 0; k < 3; ++k) {
+        const std::string &path = files[k][0], &good = files[k][1];
+        for (int trial = 0; trial < 300; ++trial) {
+            std::string bad = good;
+            if (trial % 3 == 0) {
+                bad.resize(next() % good.size());   // truncation
+            } else {
+                for (int flips = 1 + int(next() % 4); flips > 0; --flips) bad[next() % bad.size()] = char(next());
+            }
+            write_all(path, bad);
+            try {
+                if (k == 0) SafetensorsFile f(path);
+                else if (k == 1) read_torch_state_dict(path);
+                else read_npy(path);
+            } catch (const Error &) {
+            }
+        }
+        std::remove(path.c_str());
+    }
 }

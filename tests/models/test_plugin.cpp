@@ -397,3 +397,22 @@ TEST(ModelPlugin, ConcurrentStatesMatchSerial) {
         EXPECT_NE(a_conc[0].logits, b_conc[0].logits);
     }
 }
+
+// puzzle_emb_ndim = 0 (no prefix, P = 0) and P > 1 (ndim > hidden: the row is zero-padded to P·D)
+// both run; the spec reports the prefix length.
+TEST(ModelPlugin, PrefixLengths) {
+    for (int ndim : {0, 48}) {
+        const std::string cfg = "[model]\nhidden_size = 32\nnum_heads = 2\nh_layers = 1\nl_layers = 1\nvocab_size = 5\n"
+                                "seq_len = 6\npuzzle_emb_ndim = " + std::to_string(ndim) + "\n";
+        ModelPtr m(plugin().create(cfg, "", 5));
+        const hrm_model_spec sp = spec_of(m.m);
+        EXPECT_EQ(sp.prefix_len, ndim == 0 ? 0 : 2);
+        std::vector<int32_t> tokens = {0, 1, 2, 3, 4, 0, 4, 3, 2, 1, 0, 4};
+        for (hrm_precision prec : {HRM_PRECISION_FP32, HRM_PRECISION_BF16}) {
+            auto out = rollout(m.m, prec, tokens, {0, 0}, 2, {2});
+            for (float v : out[0].logits) ASSERT_TRUE(std::isfinite(v));
+            EXPECT_NE(std::vector<float>(out[0].logits.begin(), out[0].logits.begin() + 30),
+                      std::vector<float>(out[0].logits.begin() + 30, out[0].logits.end()));   // rows differ
+        }
+    }
+}

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -19,7 +21,8 @@ struct Result {
 // Runs hrm with the build tree's plugins on HRM_PLUGIN_PATH, from a scratch directory so nothing
 // depends on the current directory.
 Result hrm(const std::string &args, const std::string &stdin_text = "") {
-    const std::string input = ::testing::TempDir() + "cli-stdin.txt";
+    // One stdin file per process: ctest -j runs these tests concurrently.
+    const std::string input = ::testing::TempDir() + "cli-stdin-" + std::to_string(getpid()) + ".txt";
     std::ofstream(input) << stdin_text;
     const std::string cmd = "cd " + ::testing::TempDir() + " && HRM_PLUGIN_PATH=" HRM_PLUGIN_DIR " " HRM_RUNNER " " +
                             args + " < " + input + " 2>&1";

@@ -457,7 +457,8 @@ TEST(Scheduler, CreateChecksThatThePluginsFitTogether) {
     toy::ModelPtr model = toy::make_model(mc);
     toy::EncoderPtr encoder = toy::make_encoder();
     toy::PolicyPtr policy = toy::make_policy(kQHalt, nullptr);
-    std::unique_ptr<Scheduler> sched;
+    toy::ModelPtr good = toy::make_model();
+    std::unique_ptr<Scheduler> sched;   // declared last: destroyed before the plugins it borrows
     hrm_status *st = Scheduler::create(model.get(), encoder.get(), policy.get(), toy::services(), layout(4, 0, 1), &sched);
     ASSERT_NE(st, nullptr);
     EXPECT_EQ(st->code, HRM_E_INVALID_ARG);
@@ -465,7 +466,6 @@ TEST(Scheduler, CreateChecksThatThePluginsFitTogether) {
     toy::services().status_free(st);
     EXPECT_EQ(sched, nullptr);
 
-    toy::ModelPtr good = toy::make_model();
     st = Scheduler::create(good.get(), encoder.get(), policy.get(), toy::services(), layout(0, 0, 1), &sched);
     ASSERT_NE(st, nullptr);
     EXPECT_NE(st->message.find("batch_size"), std::string::npos) << st->message;

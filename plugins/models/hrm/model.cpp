@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <thread>
 #include <type_traits>
 
 #include "hrm/hrm_plugin.hpp"
@@ -32,9 +33,9 @@ template <class T> T from_f(float v);
 template <> float from_f<float>(float v) { return v; }
 template <> bf16 from_f<bf16>(float v) { return kernels::to_bf16(v); }
 
-// Run fn(row) for every row, on the host's workers when it offers them.
+// Run fn(i) for i in [0, n), on the host's workers when it offers them (serially otherwise).
 template <class F>
-void for_rows(const hrm_host *host, int64_t n, F &&fn) {
+void for_tasks(const hrm_host *host, int64_t n, F &&fn) {
     struct Ctx { F *fn; };
     Ctx ctx{&fn};
     auto task = [](void *p, uint32_t i) { (*static_cast<Ctx *>(p)->fn)(int64_t(i)); };
@@ -63,8 +64,8 @@ void Model::reset_t(hrm_state &s, Buffers<T> &b, const uint8_t *mask, float nois
         T *zh = b.zH.data() + r * L * D, *zl = b.zL.data() + r * L * D;
         // z = broadcast of the bf16 init vector to every position; optional per-row Gaussian
         // noise (multi-start refinement, not in the reference) from the row's own seed.
-        // Box-Muller on mt19937_64's raw bits: the same noise on every platform for a row seed
-        // (std::normal_distribution is implementation-defined).
+        // Box-Muller on mt19937_64's raw bits: the same noise everywhere for a row seed (up to libm
+        // rounding; std::normal_distribution is implementation-defined).
         std::mt19937_64 rng(seeds ? seeds[r] : 0);
         auto normal_pair = [&rng, noise_std](float &a, float &b) {
             const double u1 = (double(rng() >> 11) + 1.0) * 0x1.0p-53, u2 = double(rng() >> 11) * 0x1.0p-53;
@@ -193,11 +194,19 @@ void Model::update(hrm_state &s, hrm_level level, const hrm_host *host) const {
         if (!s.was_reset[size_t(r)] || !s.has_inputs[size_t(r)])
             throw Error(HRM_E_INVALID_ARG, "row " + std::to_string(r) + " has no " +
                                                (s.was_reset[size_t(r)] ? "inputs (call set_inputs)" : "carry (call reset)"));
-    // Rows are independent through the whole module, so each row is one task.
-    if (s.precision == HRM_PRECISION_FP32)
-        for_rows(host, s.batch, [&](int64_t r) { module_rows(s.f32, level, r, 1); });
-    else
-        for_rows(host, s.batch, [&](int64_t r) { module_rows(s.bf16, level, r, 1); });
+    // Rows are independent through the whole module: split them into tasks of consecutive rows,
+    // about two per hardware thread, so the matmuls see M = rows·L instead of L.
+    const int64_t workers = std::max<int64_t>(1, int64_t(std::thread::hardware_concurrency()));
+    const int64_t per_task = std::max<int64_t>(1, (s.batch + 2 * workers - 1) / (2 * workers));
+    const int64_t tasks = (s.batch + per_task - 1) / per_task;
+    auto run = [&](auto &buffers) {
+        for_tasks(host, tasks, [&](int64_t t) {
+            const int64_t r0 = t * per_task;
+            module_rows(buffers, level, r0, std::min(per_task, s.batch - r0));
+        });
+    };
+    if (s.precision == HRM_PRECISION_FP32) run(s.f32);
+    else run(s.bf16);
 }
 
 // ---- readout (spec 1.5: lm_head on positions P.., Q head on position 0) ------------------------

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <utility>
 
 namespace hrm::gridnav {
 namespace {
@@ -222,6 +223,10 @@ Result<Instance> parse_instance(std::string_view text) {
         case '#': in.grid.at(c) = Terrain::kBlocked; break;
         case '~': in.grid.at(c) = Terrain::kSwamp; break;
         case 'o': in.marks[static_cast<std::size_t>(in.grid.index(c))] = 1; break;
+        case '*':
+          in.grid.at(c) = Terrain::kSwamp;
+          in.marks[static_cast<std::size_t>(in.grid.index(c))] = 1;
+          break;
         case 'S':
         case 'G': {
           bool& seen = ch == 'S' ? have_start : have_goal;
@@ -233,7 +238,7 @@ Result<Instance> parse_instance(std::string_view text) {
           break;
         }
         default:
-          return Error{"unknown character '" + std::string(1, ch) + "' at " + position(c) + " (expected . # ~ S G o)", y, x};
+          return Error{"unknown character '" + std::string(1, ch) + "' at " + position(c) + " (expected . # ~ S G o *)", y, x};
       }
     }
   }
@@ -251,7 +256,7 @@ std::string format_instance(const Instance& in) {
     for (int x = 0; x < g.width; ++x) {
       const Cell c{x, y};
       char ch = g.at(c) == Terrain::kBlocked ? '#' : g.at(c) == Terrain::kSwamp ? '~' : '.';
-      if (!in.marks.empty() && in.marks[static_cast<std::size_t>(g.index(c))]) ch = 'o';
+      if (!in.marks.empty() && in.marks[static_cast<std::size_t>(g.index(c))]) ch = ch == '~' ? '*' : 'o';
       if (c == in.start) ch = 'S';
       if (c == in.goal) ch = 'G';
       out += ch;

@@ -11,8 +11,9 @@
 // traversable only from water, and this robot model has no boat mode.
 //
 // Compact text (one instance): rows of equal length joined by '\n';
-//   '.' free, '#' blocked, '~' swamp, 'S' start, 'G' goal, 'o' path (solutions only).
-// S, G and o cells are free ground. Exactly one S and one G.
+//   '.' free, '#' blocked, '~' swamp, 'S' start, 'G' goal, and in solutions 'o' path on free
+//   ground, '*' path on swamp (so a solution keeps the terrain its path crosses).
+// S and G cells are free ground. Exactly one S and one G.
 //
 // Tokens (window side N, seq_len N*N, grid in the top-left corner, PAD elsewhere):
 //   0 PAD, 1 blocked, 2 free, 3 start, 4 goal, 5 path, and 6 swamp when terrain costs
@@ -58,7 +59,7 @@ struct Grid {
 struct Instance {
   Grid grid;
   Cell start, goal;
-  std::vector<std::uint8_t> marks;  // width*height, 1 = 'o'; all 0 in a puzzle
+  std::vector<std::uint8_t> marks;  // width*height, 1 = path ('o' or '*'); all 0 in a puzzle
   bool has_marks() const;
 };
 
@@ -99,7 +100,7 @@ ScenarioFile parse_scen(std::string_view text, const Grid& map, std::string_view
 // missing or repeated S/G, all naming (row R, column C).
 Result<Instance> parse_instance(std::string_view text);
 
-// Rows joined by '\n' (no trailing newline); marks are written as 'o'.
+// Rows joined by '\n' (no trailing newline); marks are written as 'o', or '*' on swamp.
 std::string format_instance(const Instance& instance);
 
 // "(row R, column C)", 1-based.

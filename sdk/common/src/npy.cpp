@@ -136,8 +136,15 @@ NpyArray read_npy(const std::string &path) {
         if (descr == e.descr) { a.dtype = e.dtype; known = true; }
     if (!known)
         fail(HRM_E_FORMAT, path + ": unsupported dtype '" + descr + "' (int32, uint8, float32, int64, float64 little-endian)");
-    const std::uint64_t want = std::uint64_t(a.numel()) * dtype_size(a.dtype);
     const std::uint64_t have = size - hstart - hlen;
+    std::uint64_t count = 1;   // element count, checked against the file size as it grows
+    for (auto d : a.shape) {
+        if (d != 0 && count > have / std::uint64_t(d))
+            fail(HRM_E_FORMAT, path + ": truncated data: shape " + shape_str(a.shape) + " needs more than the " +
+                                   std::to_string(have) + " bytes present");
+        count *= std::uint64_t(d);
+    }
+    const std::uint64_t want = count * dtype_size(a.dtype);
     if (have < want)
         fail(HRM_E_FORMAT, path + ": truncated data: " + std::to_string(have) + " bytes for shape " + shape_str(a.shape) +
                                ", expected " + std::to_string(want));

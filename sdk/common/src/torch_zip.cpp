@@ -358,9 +358,14 @@ private:
         TorchTensor t;
         t.dtype = s.dtype;
         t.shape = shape;
-        const std::int64_t n = numel(shape);
-        for (auto d : shape)
+        // A state-dict tensor never has more elements than its storage (no expanded views); this
+        // also bounds the allocation below whatever a corrupt pickle says.
+        std::int64_t n = 1;
+        for (auto d : shape) {
             if (d < 0) error("negative tensor size");
+            if (d > 0 && n > s.numel / d) error("tensor of shape with more elements than its storage " + entry);
+            n *= d;
+        }
         t.bytes.resize(std::size_t(n) * es);
         // Contiguous tensors (every parameter of a state dict) are one memcpy.
         bool contiguous = true;

@@ -15,16 +15,17 @@ namespace {
 
 using dt = dnnl::memory::data_type;
 
-// Everything that determines a oneDNN matmul primitive.
+// Everything that determines a oneDNN matmul primitive. packed_b: B is a PackedWeight in
+// oneDNN's blocked layout (then trans_b is ignored).
 struct Key {
   std::int64_t m, n, k;
   dt a_type, b_type, c_type;
-  bool trans_a, trans_b, accumulate;
+  bool trans_a, trans_b, accumulate, packed_b;
 
   bool operator==(const Key& o) const {
     return m == o.m && n == o.n && k == o.k && a_type == o.a_type && b_type == o.b_type &&
            c_type == o.c_type && trans_a == o.trans_a && trans_b == o.trans_b &&
-           accumulate == o.accumulate;
+           accumulate == o.accumulate && packed_b == o.packed_b;
   }
 };
 
@@ -37,7 +38,8 @@ struct KeyHash {
     mix(std::hash<std::int64_t>{}(key.k));
     mix(static_cast<std::size_t>(key.a_type) | static_cast<std::size_t>(key.b_type) << 8 |
         static_cast<std::size_t>(key.c_type) << 16 | std::size_t(key.trans_a) << 24 |
-        std::size_t(key.trans_b) << 25 | std::size_t(key.accumulate) << 26);
+        std::size_t(key.trans_b) << 25 | std::size_t(key.accumulate) << 26 |
+        std::size_t(key.packed_b) << 27);
     return h;
   }
 };
@@ -51,6 +53,17 @@ struct Entry {
 dnnl::memory::desc matrix_desc(std::int64_t rows, std::int64_t cols, dt type, bool transposed) {
   return transposed ? dnnl::memory::desc({rows, cols}, type, {1, rows})
                     : dnnl::memory::desc({rows, cols}, type, {cols, 1});
+}
+
+// The blocked bf16 layout oneDNN's matmul picks for a [K,N] weight when left free to choose
+// (format `any`). It depends on N and K only, not on M, the output type or the sum post-op (checked
+// for the HRM shapes), so one packed copy serves every bf16 linear with that weight.
+dnnl::memory::desc packed_weight_desc(std::int64_t n, std::int64_t k, const dnnl::engine& eng) {
+  constexpr std::int64_t kAnyM = 64;
+  const dnnl::memory::desc a({kAnyM, k}, dt::bf16, {k, 1});
+  const dnnl::memory::desc b({k, n}, dt::bf16, dnnl::memory::format_tag::any);
+  const dnnl::memory::desc c({kAnyM, n}, dt::f32, {n, 1});
+  return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), eng).weights_desc();
 }
 
 class PrimitiveCache {
@@ -76,7 +89,8 @@ class PrimitiveCache {
   static std::unique_ptr<Entry> create(const Key& key, const dnnl::engine& eng) {
     // A is [M,K]; stored [K,M] when trans_a. B is [K,N]; stored [N,K] when trans_b.
     const auto a = matrix_desc(key.m, key.k, key.a_type, key.trans_a);
-    const auto b = matrix_desc(key.k, key.n, key.b_type, key.trans_b);
+    const auto b = key.packed_b ? packed_weight_desc(key.n, key.k, eng)
+                                : matrix_desc(key.k, key.n, key.b_type, key.trans_b);
     const auto c = matrix_desc(key.m, key.n, key.c_type, false);
     dnnl::primitive_attr attr;
     // User scratchpad: each call passes its own thread-local buffer, so one primitive can run
@@ -113,13 +127,18 @@ void pin_openmp_to_calling_thread() {
   if (omp_get_max_threads() != 1) omp_set_num_threads(1);
 }
 
+dnnl::stream& thread_stream() {
+  thread_local dnnl::stream stream(context().engine);
+  return stream;
+}
+
 void run(const Key& key, const void* a, const void* b, void* c) {
   if (key.m == 0 || key.n == 0) return;
   pin_openmp_to_calling_thread();
   Context& ctx = context();
   const Entry& e = ctx.cache.get(key, ctx.engine);
 
-  thread_local dnnl::stream stream(ctx.engine);
+  dnnl::stream& stream = thread_stream();
   thread_local std::vector<std::uint8_t> scratch;
   const auto scratch_md = e.pd.scratchpad_desc();
   if (scratch.size() < scratch_md.get_size()) scratch.resize(scratch_md.get_size());
@@ -138,12 +157,39 @@ void run(const Key& key, const void* a, const void* b, void* c) {
 
 }  // namespace
 
+struct PackedWeight::Impl {
+  dnnl::memory::desc desc;  // packed_weight_desc(n, k)
+  std::vector<std::uint8_t> data;
+};
+
+PackedWeight::PackedWeight() = default;
+PackedWeight::PackedWeight(PackedWeight&&) noexcept = default;
+PackedWeight& PackedWeight::operator=(PackedWeight&&) noexcept = default;
+PackedWeight::~PackedWeight() = default;
+
 PackedWeight::PackedWeight(const float* w, std::int64_t n, std::int64_t k)
-    : n_(n), k_(k), data_(static_cast<std::size_t>(n * k)) {
+    : n_(n), k_(k), impl_(std::make_unique<Impl>()) {
+  impl_->desc = packed_weight_desc(n, k, context().engine);
+  impl_->data.resize(impl_->desc.get_size());
   repack(w);
 }
 
-void PackedWeight::repack(const float* w) { to_bf16(w, data_.data(), n_ * k_); }
+const void* PackedWeight::packed_data() const { return impl_ ? impl_->data.data() : nullptr; }
+
+void PackedWeight::repack(const float* w) {
+  if (!impl_) return;  // default-constructed: nothing to pack
+  // Round with PyTorch's bf16 conversion first; the reorder into the blocked layout then only
+  // moves bits.
+  std::vector<bf16> plain(static_cast<std::size_t>(n_ * k_));
+  to_bf16(w, plain.data(), n_ * k_);
+  pin_openmp_to_calling_thread();
+  const auto& eng = context().engine;
+  dnnl::memory src(matrix_desc(k_, n_, dt::bf16, /*transposed=*/true), eng, plain.data());
+  dnnl::memory dst(impl_->desc, eng, impl_->data.data());
+  dnnl::stream& stream = thread_stream();
+  dnnl::reorder(src, dst).execute(stream, src, dst);
+  stream.wait();
+}
 
 void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k,
           const float* a, const float* b, float* c, bool accumulate) {
@@ -151,7 +197,7 @@ void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64
     if (!accumulate) std::memset(c, 0, sizeof(float) * m * n);
     return;
   }
-  run(Key{m, n, k, dt::f32, dt::f32, dt::f32, trans_a, trans_b, accumulate}, a, b, c);
+  run(Key{m, n, k, dt::f32, dt::f32, dt::f32, trans_a, trans_b, accumulate, false}, a, b, c);
 }
 
 void linear(const float* x, const float* w, float* y, std::int64_t m, std::int64_t n,
@@ -160,11 +206,13 @@ void linear(const float* x, const float* w, float* y, std::int64_t m, std::int64
 }
 
 void linear(const bf16* x, const PackedWeight& w, float* y, std::int64_t m, bool accumulate) {
-  run(Key{m, w.n(), w.k(), dt::bf16, dt::bf16, dt::f32, false, true, accumulate}, x, w.data(), y);
+  run(Key{m, w.n(), w.k(), dt::bf16, dt::bf16, dt::f32, false, true, accumulate, true}, x,
+      w.packed_data(), y);
 }
 
 void linear(const bf16* x, const PackedWeight& w, bf16* y, std::int64_t m, bool accumulate) {
-  run(Key{m, w.n(), w.k(), dt::bf16, dt::bf16, dt::bf16, false, true, accumulate}, x, w.data(), y);
+  run(Key{m, w.n(), w.k(), dt::bf16, dt::bf16, dt::bf16, false, true, accumulate, true}, x,
+      w.packed_data(), y);
 }
 
 void linear_backward_input(const float* dy, const float* w, float* dx, std::int64_t m,

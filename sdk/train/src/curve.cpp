@@ -70,11 +70,15 @@ int write_training_curve(const std::string &metrics_jsonl, const std::string &sv
         if (!type || !step) continue;
         const double s = step->number;
         max_step = std::max(max_step, s);
+        auto number = [&](const char *key) {   // null (a NaN in training) is skipped
+            const auto *x = v.find(key);
+            return x && x->type == common::json::Value::Type::Number ? x : nullptr;
+        };
         if (type->string == "train") {
-            if (const auto *l = v.find("loss")) loss.points.push_back({s, l->number});
-            if (const auto *e = v.find("exact_accuracy")) train_exact.points.push_back({s, e->number});
+            if (const auto *l = number("loss")) loss.points.push_back({s, l->number});
+            if (const auto *e = number("exact_accuracy")) train_exact.points.push_back({s, e->number});
         } else if (type->string == "eval") {
-            if (const auto *e = v.find("exact_accuracy")) eval_exact.points.push_back({s, e->number});
+            if (const auto *e = number("exact_accuracy")) eval_exact.points.push_back({s, e->number});
         }
     }
     // A resumed run may repeat steps written after the last checkpoint: keep the last value per step.

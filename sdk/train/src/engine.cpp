@@ -11,7 +11,9 @@ namespace hrm::train {
 
 namespace {
 
+// A JSON number; a diverged run's NaN/inf is written as null so the file stays valid JSON.
 std::string num(double v) {
+    if (!std::isfinite(v)) return "null";
     char buf[40];
     std::snprintf(buf, sizeof buf, "%.9g", v);
     return buf;

@@ -1,0 +1,69 @@
+// `hrm train` and `hrm eval` end to end on the mock model plugin (mock_plugin.cpp): training with
+// evaluation and checkpoints, a resumed run equal byte for byte to an uninterrupted one, and eval
+// of the checkpoint. HRM_RUNNER and HRM_MOCK_PLUGIN_DIR come from CMake.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include <hrm/common/json.hpp>
+
+#include "test_util.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path &p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+int run(const std::string &args, const fs::path &log) {
+    const std::string cmd = std::string(HRM_RUNNER) + " " + args + " --plugin-path " + HRM_MOCK_PLUGIN_DIR + " > " +
+                            log.string() + " 2>&1";
+    const int status = std::system(cmd.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST(Runner, TrainResumeAndEval) {
+    const fs::path dir = fs::temp_directory_path() / ("hrm_train_runner_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    const auto train = make_split(40, 4, 5, 3, 21), test = make_split(8, 4, 5, 3, 22);
+    hrm::data::write_split((dir / "data" / "train").string(), train);
+    hrm::data::write_split((dir / "data" / "test").string(), test);
+    hrm::data::write_identifiers((dir / "data").string(), {"<blank>", "a", "b"});
+    std::ofstream(dir / "t.toml") << "[model]\narch = \"mock\"\nhidden_size = 6\nhalt_max_steps = 3\n\n[train]\n"
+                                  << "data = \"" << (dir / "data").string() << "\"\n"
+                                  << "global_batch_size = 12\nsteps = 40\nlr = 0.05\nlr_warmup_steps = 5\n"
+                                  << "weight_decay = 0.01\npuzzle_emb_lr = 0.01\neval_interval = 20\n"
+                                  << "checkpoint_interval = 20\nthreads = 2\nshard_size = 5\nema = 0.9\n";
+    const std::string cfg = (dir / "t.toml").string();
+
+    ASSERT_EQ(run("train " + cfg + " -o " + (dir / "a").string(), dir / "a.log"), 0) << slurp(dir / "a.log");
+    EXPECT_EQ(slurp(dir / "a" / "latest"), "step_40\n");
+    EXPECT_TRUE(fs::exists(dir / "a" / "step_20" / "model.safetensors"));
+    EXPECT_TRUE(fs::exists(dir / "a" / "curve.svg"));
+    EXPECT_NE(slurp(dir / "a.log").find("eval step 40: exact"), std::string::npos) << slurp(dir / "a.log");
+
+    ASSERT_EQ(run("train " + cfg + " -o " + (dir / "b").string() + " --set train.steps=20", dir / "b1.log"), 0);
+    ASSERT_EQ(run("train " + cfg + " --resume " + (dir / "b").string(), dir / "b2.log"), 0) << slurp(dir / "b2.log");
+    for (const char *file : {"model.safetensors", "train_state.safetensors"})
+        EXPECT_EQ(slurp(dir / "a" / "step_40" / file), slurp(dir / "b" / "step_40" / file)) << file;
+
+    ASSERT_EQ(run("eval " + (dir / "a").string() + " --data " + (dir / "data").string() + " --json", dir / "e.log"), 0)
+        << slurp(dir / "e.log");
+    const auto m = hrm::common::json::parse(slurp(dir / "e.log"), "eval output");
+    EXPECT_EQ(m.find("count")->integer, test.examples());
+    EXPECT_EQ(m.find("steps")->number, 3.0);
+    EXPECT_TRUE(m.find("ema")->boolean);
+    fs::remove_all(dir);
+}
