@@ -184,12 +184,14 @@ hrm_status *Scheduler::create(const hrm_model *model, const hrm_encoder *encoder
             return fail(HRM_E_PLUGIN, "session: a multi-start policy must provide choose");
 
         s->allocate(options);
-        // Model states and the policy state: created once here, reused by every solve.
-        for (Shard &sh : s->shards_)
-            if (hrm_status *st = model->state_create(model, sh.rows, s->precision_, &sh.state)) return st;
         if (hrm_status *st = policy->state_create(policy, s->batch_, &s->policy_state_)) return st;
+        // The full-batch model states, created here so that a model that cannot make them fails
+        // the session rather than its first solve.
+        s->layout(s->batch_);
         *out = std::move(s);
         return nullptr;
+    } catch (const Failure &f) {
+        return f.status;
     } catch (const std::bad_alloc &) {
         return fail(HRM_E_OUT_OF_MEMORY, "session: out of memory");
     } catch (const std::exception &e) {
@@ -202,33 +204,47 @@ void Scheduler::allocate(const Options &options) {
     precision_ = options.precision < 0 ? model_spec_.default_precision : options.precision;
     n_threads_ = options.n_threads > 0 ? options.n_threads : std::max(1, tbb::info::default_concurrency());
     batch_ = options.batch_size;
-    shard_size_ = options.shard_size > 0 ? std::min(options.shard_size, batch_) : (batch_ + n_threads_ - 1) / n_threads_;
+    shard_option_ = options.shard_size;
     seq_len_ = model_spec_.seq_len;
     arena_ = std::make_unique<tbb::task_arena>(n_threads_);
-
     slots_.assign(static_cast<size_t>(batch_), Slot{});
-    shards_.resize(static_cast<size_t>((batch_ + shard_size_ - 1) / shard_size_));
+    decide_rows_.resize(static_cast<size_t>(batch_));
+    decide_slots_.resize(static_cast<size_t>(batch_));
+    decide_halt_.resize(static_cast<size_t>(batch_));
+}
+
+// Use the first `rows` slots (<= batch_size), cut into shards of shard_size_ rows, each with a
+// model state of its size. A solve with fewer rows than batch_size thus runs on smaller states
+// instead of stepping idle rows; the states are rebuilt only when the layout changes, so repeated
+// solves of full batches reuse them. Results do not depend on the layout.
+void Scheduler::layout(int64_t rows) {
+    const int64_t shard = shard_option_ > 0 ? std::min(shard_option_, rows) : (rows + n_threads_ - 1) / n_threads_;
+    if (rows == used_ && shard == shard_size_) return;
+    for (Shard &sh : shards_) model_->state_free(model_, sh.state);
+    shards_.clear();
+    used_ = 0;
+    shard_size_ = shard;
+    shards_.resize(static_cast<size_t>((rows + shard - 1) / shard));
     for (size_t k = 0; k < shards_.size(); ++k) {
         Shard &sh = shards_[k];
-        sh.first = static_cast<int64_t>(k) * shard_size_;
-        sh.rows = std::min(shard_size_, batch_ - sh.first);
-        const auto rows = static_cast<size_t>(sh.rows);
+        sh.first = static_cast<int64_t>(k) * shard;
+        sh.rows = std::min(shard, rows - sh.first);
+        const auto n = static_cast<size_t>(sh.rows);
         sh.shape_rows[0] = sh.rows;
         sh.shape_tokens[0] = sh.rows;
         sh.shape_tokens[1] = seq_len_;
         sh.shape_q[0] = sh.rows;
-        sh.tokens.assign(rows * static_cast<size_t>(seq_len_), 0);
-        sh.puzzle_ids.assign(rows, 0);
-        sh.fill_mask.assign(rows, 0);
-        sh.plain_mask.assign(rows, 0);
-        sh.noise_mask.assign(rows, 0);
-        sh.seeds.assign(rows, 0);
-        sh.q.assign(rows * 2, 0.0f);
-        sh.predictions.assign(rows * static_cast<size_t>(seq_len_), 0);
+        sh.tokens.assign(n * static_cast<size_t>(seq_len_), 0);
+        sh.puzzle_ids.assign(n, 0);
+        sh.fill_mask.assign(n, 0);
+        sh.plain_mask.assign(n, 0);
+        sh.noise_mask.assign(n, 0);
+        sh.seeds.assign(n, 0);
+        sh.q.assign(n * 2, 0.0f);
+        sh.predictions.assign(n * static_cast<size_t>(seq_len_), 0);
+        check(model_->state_create(model_, sh.rows, precision_, &sh.state));
     }
-    decide_rows_.resize(static_cast<size_t>(batch_));
-    decide_slots_.resize(static_cast<size_t>(batch_));
-    decide_halt_.resize(static_cast<size_t>(batch_));
+    used_ = rows;
 }
 
 // Run fn on every busy shard in parallel. A failure is kept per shard and the first one in shard
@@ -281,6 +297,11 @@ hrm_status *Scheduler::solve(const hrm_blob *instances, int64_t n, hrm_result *r
         if (policy_spec_.n_starts > 1) run.starts_done.assign(static_cast<size_t>(n), 0);
 
         encode_all(run);
+        int64_t rows = 0;   // rows this solve will run: no more slots than that are needed
+        for (int64_t i = 0; i < n; ++i) rows += run.finished[static_cast<size_t>(i)] ? 0 : policy_spec_.n_starts;
+        if (rows == 0) return nullptr;   // every instance failed to encode
+        layout(std::min(rows, batch_));
+        stats_.slots = used_;
         // Every row of every state gets a defined carry and inputs, so that slots no instance ever
         // reaches compute something harmless instead of uninitialised memory.
         for (Shard &sh : shards_) {
@@ -299,7 +320,7 @@ hrm_status *Scheduler::solve(const hrm_blob *instances, int64_t n, hrm_result *r
             parallel_over_shards(&Scheduler::step_shard, run);
             decide();
             parallel_over_shards(&Scheduler::finish_shard, run);
-            for (int64_t s = 0; s < batch_; ++s) {
+            for (int64_t s = 0; s < used_; ++s) {
                 Slot &slot = slots_[static_cast<size_t>(s)];
                 if (slot.instance < 0) continue;
                 if (slot.halt) {
@@ -399,7 +420,7 @@ void Scheduler::refill(Run &run) {
         std::fill(sh.plain_mask.begin(), sh.plain_mask.end(), 0);
         std::fill(sh.noise_mask.begin(), sh.noise_mask.end(), 0);
     }
-    for (int64_t s = 0; s < batch_; ++s) {
+    for (int64_t s = 0; s < used_; ++s) {
         Slot &slot = slots_[static_cast<size_t>(s)];
         if (slot.instance >= 0) continue;
         while (run.next_start == 0 && run.next_instance < run.n && run.finished[static_cast<size_t>(run.next_instance)])
@@ -518,7 +539,7 @@ void Scheduler::decode_row(Run &run, Shard &sh, int64_t r) {
 // and the order keeps runs reproducible). max_segments is a hard cap whatever the policy says.
 void Scheduler::decide() {
     int64_t m = 0;
-    for (int64_t s = 0; s < batch_; ++s) {
+    for (int64_t s = 0; s < used_; ++s) {
         Slot &slot = slots_[static_cast<size_t>(s)];
         if (slot.instance < 0) continue;
         slot.halt = slot.segment >= policy_spec_.max_segments;

@@ -40,6 +40,7 @@ struct Options {
 struct SolveStats {
     int64_t segment_steps = 0;  // iterations of the segment loop (each steps every busy shard once)
     int64_t rows_started = 0;   // rows placed into slots (instances x starts that got to run)
+    int64_t slots = 0;          // slots used: batch_size, or fewer when the solve has fewer rows
 };
 
 // Seed of the reset noise of one start of one instance. It depends on the instance's bytes, not
@@ -82,6 +83,7 @@ private:
 
     Scheduler(const hrm_model *model, const hrm_encoder *encoder, const hrm_policy *policy, const Services &services);
     void allocate(const Options &options);
+    void layout(int64_t rows);
     void free_all() noexcept;
 
     void run(Run &run);
@@ -110,7 +112,9 @@ private:
     uint64_t seed_ = 0;
     int32_t n_threads_ = 1;
     int64_t batch_ = 0;
-    int64_t shard_size_ = 0;
+    int64_t shard_option_ = 0;  // Options::shard_size
+    int64_t used_ = 0;          // slots of the current layout (<= batch_)
+    int64_t shard_size_ = 0;    // rows per shard of the current layout
     int64_t seq_len_ = 0;
 
     std::unique_ptr<tbb::task_arena> arena_;

@@ -252,6 +252,17 @@ TEST(Scheduler, FreedSlotsAreRefilledSoASlowInstanceBlocksNobody) {
     EXPECT_LE(m.stats.segment_steps, total / 8 + 7);
 }
 
+TEST(Scheduler, SmallSolvesUseOnlyTheSlotsTheyNeed) {
+    // 3 instances on 64 slots: 3 slots (in shards of 2 on 2 threads), not 64 mostly idle rows.
+    Solved r = solve(kQHalt, nullptr, make_instances(3), layout(64, 0, 2));
+    EXPECT_EQ(r.stats.slots, 3);
+    // Each start of a multi-start instance is a row of its own.
+    Solved m = solve(kMulti, "[policy]\nn_starts = 3\n", make_instances(5), layout(64, 0, 2));
+    EXPECT_EQ(m.stats.slots, 15);
+    Solved full = solve(kQHalt, nullptr, make_instances(100), layout(8, 0, 2));
+    EXPECT_EQ(full.stats.slots, 8);
+}
+
 // The toy's multi-start outcome of one start, computed independently of the scheduler.
 struct StartOutcome {
     bool verified;
@@ -489,6 +500,7 @@ TEST(Scheduler, SessionIsReusableAcrossSolves) {
         for (const std::string &s : inst) blobs.push_back(hrm_blob{s.data(), s.size()});
         std::vector<hrm_result> results(inst.size());
         ASSERT_EQ(sched->solve(blobs.data(), static_cast<int64_t>(inst.size()), results.data(), nullptr, nullptr), nullptr);
+        EXPECT_EQ(sched->last_stats().slots, std::min<int64_t>(3, static_cast<int64_t>(inst.size())));
         for (size_t i = 0; i < inst.size(); ++i) {
             EXPECT_EQ(results[i].segments, toy_difficulty(inst[i]) + 2) << inst[i];
             std::free(const_cast<void *>(results[i].solution.data));

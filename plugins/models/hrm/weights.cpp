@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <tuple>
 
 #include "hrm/hrm_plugin.hpp"
 #include "hrm/kernels/bf16.hpp"
