@@ -84,10 +84,7 @@ int cmd_forward(int argc, char **argv) {
         hrm::check(m->reset(m, st.get(), nullptr, nullptr));
         hrm::check(m->set_inputs(m, st.get(), nullptr, tv.get(), pv.get()));
         for (int seg = 1; seg <= segments; ++seg) {
-            for (int h = 0; h < spec.h_cycles; ++h) {
-                for (int l = 0; l < spec.l_cycles; ++l) hrm::check(m->update(m, st.get(), HRM_LEVEL_L));
-                hrm::check(m->update(m, st.get(), HRM_LEVEL_H));
-            }
+            hrm::check(hrm_model_run_segment(m, st.get(), spec.h_cycles, spec.l_cycles));
             if (seg != 1 && seg != segments) continue;
             float *lg = (seg == 1 ? logits_1 : logits_n).data() + r0 * S * V;
             float *q = (seg == 1 ? q_1 : q_n).data() + r0 * 2;

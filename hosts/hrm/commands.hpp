@@ -9,6 +9,7 @@ int cmd_solve(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_gridnav(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_gridnav_oracle(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_forward(int argc, char **argv);

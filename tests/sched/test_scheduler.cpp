@@ -495,7 +495,7 @@ TEST(Scheduler, SessionIsReusableAcrossSolves) {
     toy::PolicyPtr policy = toy::make_policy(kStable, nullptr);
     std::unique_ptr<Scheduler> sched;
     ASSERT_EQ(Scheduler::create(model.get(), encoder.get(), policy.get(), toy::services(), layout(3, 2, 2), &sched), nullptr);
-    for (const auto &inst : {make_instances(7, 1), make_instances(11, 2), std::vector<std::string>{}}) {
+    for (const auto &inst : {make_instances(7, 1), make_instances(2, 3), make_instances(11, 2), std::vector<std::string>{}}) {
         std::vector<hrm_blob> blobs;
         for (const std::string &s : inst) blobs.push_back(hrm_blob{s.data(), s.size()});
         std::vector<hrm_result> results(inst.size());

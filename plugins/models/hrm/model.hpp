@@ -28,6 +28,10 @@ public:
     const Config &config() const { return config_; }
     const Weights &weights() const { return *weights_; }
     const std::string &config_text() const { return config_text_; }
+    // The RoPE table (spec 1.4.3), or nullptr with learned positions.
+    const kernels::RopeTable *rope() const { return rope_ ? &*rope_ : nullptr; }
+    // The training extension changed fp32 master values in place: rebuild the bf16 packs.
+    void params_changed() { weights_->repack(); }
 
     // mask: [batch] bytes, nullptr = all rows. Shapes were checked by the caller (plugin.cpp).
     void reset(hrm_state &s, const uint8_t *mask, float noise_std, const uint64_t *row_seeds) const;

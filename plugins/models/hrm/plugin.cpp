@@ -10,12 +10,14 @@
 
 #include "hrm/common/checkpoint.hpp"
 #include "hrm/common/safetensors.hpp"
+#include "hrm/ext/draft/train.h"
 #include "hrm/hrm_model.h"
 #include "hrm/hrm_plugin.hpp"
 
 #include "config.hpp"
 #include "model.hpp"
 #include "state.hpp"
+#include "train.hpp"
 #include "weights.hpp"
 
 namespace {
@@ -43,6 +45,7 @@ struct Instance {
     hrm_model vtable{};
     const hrm_host *host = nullptr;
     std::unique_ptr<hm::Model> model;
+    std::unique_ptr<hm::Trainer> trainer;   // the training extension (train.hpp)
 };
 
 Instance &inst(const hrm_model *self) {
@@ -176,7 +179,87 @@ hrm_status *HRM_ABI param_get(const hrm_model *self, int64_t index, hrm_param *o
     });
 }
 
-const void *HRM_ABI get_extension(const hrm_model *, const char *) { return nullptr; }
+// ---- training extension (ext/draft/train.h; numerics in train.cpp) ----------------------------
+
+hrm_status *HRM_ABI train_segment_forward(const hrm_model *self, hrm_state *state, hrm_tensor *logits, hrm_tensor *q) {
+    return guard(host_of(self), [&] {
+        const Instance &i = inst(self);
+        hrm_state &s = state_of(state);
+        const hm::Config &c = i.model->config();
+        float *lg = checked_data<float>(logits, HRM_DTYPE_F32, {s.batch, c.seq_len, c.vocab_size}, "logits");
+        float *qq = checked_data<float>(q, HRM_DTYPE_F32, {s.batch, 2}, "q");
+        i.trainer->segment_forward(s, lg, qq, i.host);
+    });
+}
+
+hrm_status *HRM_ABI train_segment_backward(const hrm_model *self, hrm_state *state, const hrm_tensor *dlogits,
+                                           const hrm_tensor *dq) {
+    return guard(host_of(self), [&] {
+        const Instance &i = inst(self);
+        hrm_state &s = state_of(state);
+        const hm::Config &c = i.model->config();
+        const float *dl = checked_data<const float>(dlogits, HRM_DTYPE_F32, {s.batch, c.seq_len, c.vocab_size}, "dlogits");
+        const float *dqq = checked_data<const float>(dq, HRM_DTYPE_F32, {s.batch, 2}, "dq");
+        i.trainer->segment_backward(s, dl, dqq);
+    });
+}
+
+hrm_status *HRM_ABI train_grad_zero(const hrm_model *self, hrm_state *state) {
+    return guard(host_of(self), [&] { inst(self).trainer->grad_zero(state_of(state)); });
+}
+
+hrm_status *HRM_ABI train_grad_get(const hrm_model *self, hrm_state *state, int64_t index, hrm_tensor *out) {
+    return guard(host_of(self), [&] {
+        require(out != nullptr, HRM_E_INVALID_ARG, "out is NULL");
+        *out = inst(self).trainer->grad_get(state_of(state), index);
+    });
+}
+
+hrm_status *HRM_ABI train_puzzle_grad_get(const hrm_model *self, hrm_state *state, hrm_tensor *out) {
+    return guard(host_of(self), [&] {
+        require(out != nullptr, HRM_E_INVALID_ARG, "out is NULL");
+        *out = inst(self).trainer->puzzle_grad_get(state_of(state));
+    });
+}
+
+// The engine wrote new master values through the param_get views (they point at the model's own
+// fp32 storage): only the bf16 packs derived from them need rebuilding.
+hrm_status *HRM_ABI train_params_changed(const hrm_model *self) {
+    return guard(host_of(self), [&] { inst(self).model->params_changed(); });
+}
+
+int64_t HRM_ABI train_carry_count(const hrm_model *) { return hm::Trainer::kCarryCount; }
+
+hrm_status *HRM_ABI train_carry_get(const hrm_model *self, hrm_state *state, int64_t index, hrm_param *out) {
+    return guard(host_of(self), [&] {
+        require(out != nullptr && out->struct_size >= sizeof(hrm_param), HRM_E_INVALID_ARG, "out is NULL or too small");
+        const hrm_param p = inst(self).trainer->carry_get(state_of(state), index);
+        out->trainable = p.trainable;
+        out->name = p.name;
+        out->tensor = p.tensor;
+    });
+}
+
+hrm_model_train_ext make_train_ext() {
+    hrm_model_train_ext e{};
+    e.struct_size = sizeof e;
+    e.api_version = HRM_API_VERSION;
+    e.segment_forward = train_segment_forward;
+    e.segment_backward = train_segment_backward;
+    e.grad_zero = train_grad_zero;
+    e.grad_get = train_grad_get;
+    e.puzzle_grad_get = train_puzzle_grad_get;
+    e.params_changed = train_params_changed;
+    e.carry_count = train_carry_count;
+    e.carry_get = train_carry_get;
+    return e;
+}
+
+const hrm_model_train_ext kTrainExt = make_train_ext();
+
+const void *HRM_ABI get_extension(const hrm_model *, const char *id) {
+    return id && std::strcmp(id, HRM_EXT_TRAIN) == 0 ? &kTrainExt : nullptr;
+}
 
 void HRM_ABI destroy(const hrm_model *self) {
     if (self) delete static_cast<Instance *>(self->plugin_data);
@@ -220,6 +303,7 @@ hrm_status *HRM_ABI factory_create(const hrm_factory *, const char *id, const hr
         auto instance = std::make_unique<Instance>();
         instance->host = host;
         instance->model = std::make_unique<hm::Model>(config, std::move(weights));
+        instance->trainer = std::make_unique<hm::Trainer>(*instance->model);
         hrm_model &v = instance->vtable;
         v.struct_size = sizeof(hrm_model);
         v.api_version = HRM_API_VERSION;

@@ -1,5 +1,7 @@
 #include "state.hpp"
 
+#include "train.hpp"
+
 hrm_state::hrm_state(int64_t b, hrm_precision p, const hrm::models::hrm_model::Config &c)
     : batch(b), precision(p) {
     if (p == HRM_PRECISION_FP32) f32.allocate(b, c);
@@ -10,3 +12,5 @@ hrm_state::hrm_state(int64_t b, hrm_precision p, const hrm::models::hrm_model::C
     has_inputs.assign(static_cast<std::size_t>(b), 0);
     q.assign(static_cast<std::size_t>(b * 2), 0.0f);
 }
+
+hrm_state::~hrm_state() = default;

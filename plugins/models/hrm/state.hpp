@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "hrm/hrm_model.h"
@@ -11,6 +12,8 @@
 #include "config.hpp"
 
 namespace hrm::models::hrm_model {
+
+struct TrainState;   // train.hpp: saved activations and gradients of the training extension
 
 // Activation storage of one precision: T = float (fp32 mode) or kernels::bf16 (bf16 mode).
 template <class T>
@@ -52,6 +55,9 @@ struct hrm_state {
     std::vector<uint8_t> was_reset;    // [B] rows that have a carry
     std::vector<uint8_t> has_inputs;   // [B] rows that have inputs
     std::vector<float> q;              // [B, 2] fp32 q logits (readout scratch)
+    // Training extension data (train.hpp), created on the first training call on this state.
+    std::unique_ptr<hrm::models::hrm_model::TrainState> train;
 
     hrm_state(int64_t batch, hrm_precision precision, const hrm::models::hrm_model::Config &c);
+    ~hrm_state();
 };

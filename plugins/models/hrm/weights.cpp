@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <random>
 #include <tuple>
 
@@ -184,6 +185,13 @@ int64_t Weights::trainable_count() const {
     for (const Param &p : params_)
         if (p.trainable) n += p.numel();
     return n;
+}
+
+void Weights::repack() {
+    for (Linear *l : {&lm_head_, &q_head_}) l->packed.repack(l->w);
+    for (auto *blocks : {&h_blocks_, &l_blocks_})
+        for (BlockWeights &b : *blocks)
+            for (Linear *l : {&b.qkv, &b.o, &b.gate_up, &b.down}) l->packed.repack(l->w);
 }
 
 void Weights::bind() {

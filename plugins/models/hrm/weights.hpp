@@ -1,6 +1,7 @@
 // The parameter table of one HRM model: every tensor under its reference state-dict key
 // (spec 6.2, "inner." prefix kept), in the reference's order, plus the bf16 packs the kernels use.
-// Immutable after construction: states only read it, so any number of threads may share it.
+// Immutable while states are stepped: states only read it, so any number of threads may share it.
+// The training extension changes the master values in place between steps, then calls repack().
 #pragma once
 
 #include <cstdint>
@@ -54,6 +55,8 @@ public:
     const std::vector<Param> &params() const { return params_; }
     const Param &find(const std::string &name) const;
     int64_t trainable_count() const;
+    // Rebuild every bf16 pack from its fp32 master (after an optimizer step; no state may run).
+    void repack();
 
     // Typed access for the forward pass.
     const Param &H_init() const { return params_[0]; }

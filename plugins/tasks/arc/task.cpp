@@ -57,7 +57,7 @@ Grid grid_from_json(const json::Value& v, const std::string& where) {
     if (!v.array[r].is_array()) fail(where + ": row " + std::to_string(r) + " is not a list");
   const size_t w = v.array[0].array.size();
   if (w < 1 || w > size_t(kMaxSide)) fail(where + ": row 0 has " + std::to_string(w) + " cells, expected 1..30");
-  Grid g(int(h), int(w));
+  Grid g{int(h), int(w)};
   for (size_t r = 0; r < h; ++r) {
     const auto& row = v.array[r].array;
     if (row.size() != w)

@@ -109,6 +109,20 @@ typedef struct hrm_model {
     void (HRM_ABI *destroy)(const struct hrm_model *self);
 } hrm_model;
 
+/* [state-serial] One ACT segment of every row of state: the schedule at the top of this header,
+ * written once so hosts do not re-derive it. Stops at the first failing update. */
+static inline hrm_status *hrm_model_run_segment(const hrm_model *model, hrm_state *state, int32_t h_cycles,
+                                                int32_t l_cycles) {
+    int32_t h, l;
+    hrm_status *status = NULL;
+    for (h = 0; h < h_cycles; ++h) {
+        for (l = 0; l < l_cycles; ++l)
+            if ((status = model->update(model, state, HRM_LEVEL_L)) != NULL) return status;
+        if ((status = model->update(model, state, HRM_LEVEL_H)) != NULL) return status;
+    }
+    return NULL;
+}
+
 #ifdef __cplusplus
 }
 #endif

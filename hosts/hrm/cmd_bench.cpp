@@ -1,0 +1,204 @@
+// hrm bench model: inference throughput of model configs (fresh weights: speed does not depend on
+// their values) at several batch sizes and precisions, with achieved GFLOP/s, the latency and peak
+// memory of a single 16-segment puzzle, and, when PyTorch is installed, the same model in the
+// PyTorch re-implementation (tests/parity/bench_torch.py) run from this command as the baseline.
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <random>
+#include <thread>
+#include <functional>
+#include <sstream>
+
+#include <sys/resource.h>
+
+#include <hrm/common/json.hpp>
+
+#include "cli.hpp"
+#include "commands.hpp"
+
+using namespace hrm::runner;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::vector<std::string> split_list(const std::string &s) {
+    std::vector<std::string> out;
+    std::stringstream in(s);
+    for (std::string item; std::getline(in, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+struct Measure {
+    double segments_per_s = 0;   // puzzle-segments per second
+    double seconds = 0;
+};
+
+// Runs segments on a batch of random puzzles until min_time has passed (after one warm-up
+// segment), at least 2 and at most max_segments timed segments.
+Measure time_segments(const hrm_model *m, const hrm_model_spec &spec, int64_t batch, hrm_precision precision,
+                      double min_time, int max_segments) {
+    hrm_state *raw = nullptr;
+    hrm::check(m->state_create(m, batch, precision, &raw));
+    const std::unique_ptr<hrm_state, std::function<void(hrm_state *)>> st(raw, [m](hrm_state *s) { m->state_free(m, s); });
+    std::mt19937 rng(1);
+    std::vector<int32_t> tokens(size_t(batch * spec.seq_len));
+    for (auto &t : tokens) t = int32_t(1 + rng() % uint32_t(std::max<int64_t>(spec.vocab_size - 1, 1)));
+    hrm::Tensor tv = hrm::Tensor::of(tokens, {batch, spec.seq_len});
+    std::vector<float> q(size_t(batch * 2));
+    hrm::Tensor qv = hrm::Tensor::of(q, {batch, 2});
+    std::vector<int32_t> preds(size_t(batch * spec.seq_len));
+    hrm::Tensor pv = hrm::Tensor::of(preds, {batch, spec.seq_len});
+    hrm::check(m->reset(m, st.get(), nullptr, nullptr));
+    hrm::check(m->set_inputs(m, st.get(), nullptr, tv.get(), nullptr));
+    auto segment = [&] {
+        hrm::check(hrm_model_run_segment(m, st.get(), spec.h_cycles, spec.l_cycles));
+        hrm::check(m->readout(m, st.get(), nullptr, pv.get(), qv.get()));
+    };
+    segment();   // warm-up: primitive creation, weight packing, page faults
+    int n = 0;
+    const auto t0 = Clock::now();
+    double elapsed = 0;
+    while (n < max_segments && (n < 2 || elapsed < min_time)) {
+        segment();
+        ++n;
+        elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    }
+    return Measure{double(batch) * n / elapsed, elapsed};
+}
+
+// Single puzzle, 16 segments from a fresh state: what one interactive solve costs.
+double single_solve_seconds(const hrm_model *m, const hrm_model_spec &spec, hrm_precision precision) {
+    const auto t0 = Clock::now();
+    hrm_state *raw = nullptr;
+    hrm::check(m->state_create(m, 1, precision, &raw));
+    const std::unique_ptr<hrm_state, std::function<void(hrm_state *)>> st(raw, [m](hrm_state *s) { m->state_free(m, s); });
+    std::vector<int32_t> tokens(size_t(spec.seq_len), 1);
+    hrm::Tensor tv = hrm::Tensor::of(tokens, {1, spec.seq_len});
+    std::vector<int32_t> preds(size_t(spec.seq_len));
+    hrm::Tensor pv = hrm::Tensor::of(preds, {1, spec.seq_len});
+    hrm::check(m->reset(m, st.get(), nullptr, nullptr));
+    hrm::check(m->set_inputs(m, st.get(), nullptr, tv.get(), nullptr));
+    for (int s = 0; s < 16; ++s) hrm::check(hrm_model_run_segment(m, st.get(), spec.h_cycles, spec.l_cycles));
+    hrm::check(m->readout(m, st.get(), nullptr, pv.get(), nullptr));
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double peak_rss_mb() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_maxrss) / 1024.0;
+}
+
+// PyTorch's puzzle-segments/s per (dtype, batch), from tests/parity/bench_torch.py; empty when
+// torch is not installed.
+std::map<std::pair<std::string, int64_t>, double> torch_baseline(const std::string &config, const std::string &batches,
+                                                                 int threads) {
+    std::map<std::pair<std::string, int64_t>, double> out;
+    const std::string cmd = "OPENBLAS_CORETYPE=Cooperlake /usr/bin/python3 " HRM_SOURCE_DIR "/tests/parity/bench_torch.py"
+                            " --config " + config + " --threads " + std::to_string(threads) + " --batches " + batches +
+                            " --dtypes fp32,bf16_native --train-batches '' --min-time 2 2>/dev/null";
+    FILE *pipe = popen(cmd.c_str(), "r");
+    if (!pipe) return out;
+    std::array<char, 4096> line{};
+    while (fgets(line.data(), int(line.size()), pipe)) {
+        try {
+            const auto v = hrm::common::json::parse(line.data());
+            const auto *bench = v.find("bench"), *dtype = v.find("dtype"), *batch = v.find("batch"),
+                       *rate = v.find("puzzle_segments_per_s");
+            if (bench && bench->string == "torch_infer" && dtype && batch && rate)
+                out[{dtype->string == "fp32" ? "fp32" : "bf16", batch->integer}] = rate->number;
+        } catch (const std::exception &) {
+            // not a JSON line (warnings): skip
+        }
+    }
+    pclose(pipe);
+    return out;
+}
+
+int bench_model(int argc, char **argv) {
+    CommonOptions common;
+    std::vector<std::string> model_configs;
+    std::string batches = "1,16,64,256", precisions = "fp32,bf16";
+    double min_time = 2.0;
+    int threads = 0;
+    bool torch = false;
+    po::options_description opts("hrm bench model options");
+    opts.add_options()
+        ("model-config", po::value(&model_configs)->composing(),
+         "model config TOML (repeatable; default configs/models/hrm-sudoku.toml and hrm-small.toml)")
+        ("batches", po::value(&batches), "batch sizes (default 1,16,64,256)")
+        ("precisions", po::value(&precisions), "fp32,bf16 (default both)")
+        ("min-time", po::value(&min_time), "seconds per measurement (default 2)")
+        ("threads", po::value(&threads), "worker threads (default: all cores)")
+        ("torch", po::bool_switch(&torch), "also run the PyTorch re-implementation as the baseline (needs python3-torch)");
+    add_common_options(opts, common);
+    po::variables_map vm;
+    if (int rc = parse_args(argc, argv, "hrm bench model [--model-config C.toml] [--batches 1,16] [--torch]", opts, {}, vm);
+        rc >= 0)
+        return rc;
+    if (model_configs.empty())
+        model_configs = {HRM_SOURCE_DIR "/configs/models/hrm-sudoku.toml", HRM_SOURCE_DIR "/configs/models/hrm-small.toml"};
+    const int n_threads = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+
+    hrm::Runtime runtime = open_runtime(common, n_threads);
+    std::cout << std::fixed;
+    for (const auto &path : model_configs) {
+        const Config cfg = Config::load({path}, common.sets);
+        hrm::Instance instance = runtime.create(HRM_KIND_MODEL, cfg.get_string("model.arch", "hrm"), cfg.section_text("model"));
+        const hrm_model *m = instance.model();
+        hrm_model_spec spec{};
+        spec.struct_size = sizeof spec;
+        hrm::check(m->get_spec(m, &spec));
+        const auto baseline = torch ? torch_baseline(path, batches, n_threads) : decltype(torch_baseline("", "", 0)){};
+
+        std::cout << "\n" << path << ": " << spec.n_params << " parameters, " << std::setprecision(2)
+                  << spec.flops_per_segment / 1e9 << " GFLOP per puzzle-segment, " << n_threads << " thread(s)\n";
+        std::cout << "precision  batch  puzzle-seg/s    GFLOP/s" << (torch ? "   torch seg/s   ratio" : "") << "\n";
+        for (const auto &p : split_list(precisions)) {
+            const hrm_precision prec = p == "bf16" ? HRM_PRECISION_BF16 : HRM_PRECISION_FP32;
+            for (const auto &b : split_list(batches)) {
+                const int64_t batch = std::stoll(b);
+                const Measure r = time_segments(m, spec, batch, prec, min_time, 200);
+                std::cout << std::setw(9) << p << std::setw(7) << batch << std::setw(14) << std::setprecision(1)
+                          << r.segments_per_s << std::setw(11) << r.segments_per_s * spec.flops_per_segment / 1e9;
+                if (torch) {
+                    const auto it = baseline.find({p, batch});
+                    if (it != baseline.end())
+                        std::cout << std::setw(14) << it->second << std::setw(7) << std::setprecision(2) << "x"
+                                  << r.segments_per_s / it->second;
+                    else std::cout << std::setw(14) << "-";
+                }
+                std::cout << "\n";
+            }
+            std::cout << std::setprecision(3) << "  single puzzle, 16 segments (" << p
+                      << "): " << single_solve_seconds(m, spec, prec) << " s\n";
+        }
+        std::cout << std::setprecision(0) << "  peak RSS so far: " << peak_rss_mb() << " MB\n";
+    }
+    return 0;
+}
+
+}  // namespace
+
+int cmd_bench(int argc, char **argv) {
+    const std::string usage = "usage: hrm bench model ... (hrm bench <what> --help)\n";
+    if (argc < 2) {
+        std::cerr << usage;
+        return 2;
+    }
+    const std::string what = argv[1];
+    if (what == "model") return bench_model(argc - 1, argv + 1);
+    if (what == "--help" || what == "-h") {
+        std::cout << usage;
+        return 0;
+    }
+    std::cerr << "hrm bench: unknown benchmark '" << what << "'\n" << usage;
+    return 2;
+}

@@ -1,0 +1,94 @@
+// The HRM training extension (ext/draft/train.h) in fp32 reference mode: one ACT segment with the
+// reference's one-step gradient (spec 1.5) and its backward pass on the kernels' fp32 backwards.
+//
+// segment_forward runs the no-grad part of the schedule through Model::update, then the last L
+// and H updates again here, keeping every activation their backward needs, then the readout.
+// segment_backward goes back through lm_head, the Q head (position 0), the H blocks, the L blocks,
+// the input injection and the input embedding (spec 1.3). The incoming carry is detached, so the
+// gradient stops at z_H and z_L of the segment's start.
+//
+// Gradients live in the state (TrainState), fp32, one buffer per trainable param_get entry, and
+// accumulate until grad_zero. The puzzle-embedding gradient is per state row ([batch, ndim], the
+// gradient of the reference's local_weights, spec 3.5).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "hrm/hrm_model.h"
+
+#include "model.hpp"
+#include "state.hpp"
+
+namespace hrm::models::hrm_model {
+
+// What the backward of one post-norm block (spec 1.4.6) needs, for all rows of the state.
+struct BlockSave {
+    std::vector<float> in;     // [M, D] block input
+    std::vector<float> qkv;    // [M, 3D] after RoPE (the attention's input)
+    std::vector<float> attn;   // [M, D] attention output (before o_proj)
+    std::vector<float> lse;    // [B, H, L] log-sum-exp of the attention rows
+    std::vector<float> pre1;   // [M, D] h + o_proj(attn), the first RMSNorm's input
+    std::vector<float> n1;     // [M, D] its output, the MLP's input
+    std::vector<float> gu;     // [M, 2I] gate_up output
+    std::vector<float> act;    // [M, I] swiglu output (down_proj's input)
+    std::vector<float> pre2;   // [M, D] n1 + down(act), the second RMSNorm's input
+};
+
+// Per-state training data. Created on first use; the parts are allocated only when needed, so an
+// inference-only state that only serves carry_get (the engine's target state) stays small.
+struct TrainState {
+    // Saved by segment_forward.
+    std::vector<BlockSave> l_saves, h_saves;
+    std::vector<float> zH_out;                 // [B, L, D] z_H after the last H update
+    std::vector<int32_t> tokens, puzzle_ids;   // the inputs the saved activations belong to
+    bool has_forward = false;
+
+    // Gradients: grads[i] for param_get index i (empty for non-trainable entries).
+    std::vector<std::vector<float>> grads;
+    std::vector<float> puzzle_grad;            // [B, puzzle_emb_ndim]
+
+    // Backward scratch.
+    std::vector<float> dz, dattn, dqkv, dgu, dact;
+
+    // Shape storage of the views handed out (valid until the next call on the state).
+    int64_t grad_shape[2] = {0, 0};
+    int64_t puzzle_shape[2] = {0, 0};
+    int64_t carry_shape[3] = {0, 0, 0};
+};
+
+// The extension's numerics on one model. Stateless apart from index tables: any number of states
+// may be stepped concurrently (each call touches only its own state).
+class Trainer {
+public:
+    explicit Trainer(const Model &model);
+
+    // Writes logits [B, S, V] and q [B, 2] (fp32), like readout after a full segment.
+    void segment_forward(hrm_state &s, float *logits, float *q, const hrm_host *host) const;
+    // Accumulates the gradients of the last segment_forward for d(loss)/d(logits), d(loss)/d(q).
+    void segment_backward(hrm_state &s, const float *dlogits, const float *dq) const;
+    void grad_zero(hrm_state &s) const;
+    hrm_tensor grad_get(hrm_state &s, int64_t index) const;
+    hrm_tensor puzzle_grad_get(hrm_state &s) const;
+
+    static constexpr int64_t kCarryCount = 2;   // z_H, z_L
+    hrm_param carry_get(hrm_state &s, int64_t index) const;
+
+private:
+    struct BlockGrads {   // param_get indices of a block's four linears
+        int64_t qkv, o, gate_up, down;
+    };
+
+    const Model &m_;
+    int64_t embed_tokens_ = -1, embed_pos_ = -1, lm_head_ = -1, q_head_w_ = -1, q_head_b_ = -1;
+    std::vector<BlockGrads> h_grads_, l_grads_;
+
+    TrainState &train_state(hrm_state &s) const;
+    void ensure_grads(hrm_state &s, TrainState &t) const;
+    void ensure_saves(hrm_state &s, TrainState &t) const;
+    void block_forward(const BlockWeights &w, BlockSave &sv, float *h, int64_t rows, float *proj) const;
+    void block_backward(const BlockWeights &w, const BlockGrads &gi, const BlockSave &sv, TrainState &t,
+                        int64_t rows) const;
+};
+
+}  // namespace hrm::models::hrm_model
