@@ -7,14 +7,14 @@
  *     --model PATH         checkpoint (.safetensors) or model config (.toml: fresh, untrained weights)
  *     --arch NAME          model class (default "hrm")
  *     --policy NAME        refinement policy (default "q-halt")
- *     --policy-config TOML options of the policy, e.g. "segments = 4"
+ *     --policy-config TOML options of the policy, e.g. "policy = { segments = 4 }"
  *     --batch N            session slots (default 64)
  *     --threads N          worker threads (default 0: all cores)
  *     --seed N             seed of fresh weights and of multi-start policies (default 0)
  *     --plugins DIR        plugin folder searched before $HRM_PLUGIN_PATH and the installed ones
  *
  * Output: "<index>\t<verdict>\t<solution or error message>" per puzzle, verdict one of verified,
- * rejected, unchecked, error; a summary on stderr. Exit status 0 when every puzzle got its line
+ * rejected, unchecked, error, plus "\tsegments=<n>" with --model; a summary on stderr. Exit status 0 when every puzzle got its line
  * (per-puzzle errors included), 130 after Ctrl-C (finished puzzles are still printed), 2 when
  * setting up failed. docs/embedding.md walks through this file.
  */
@@ -48,11 +48,10 @@ static bool HRM_ABI on_progress(int64_t done, int64_t total, void *user_data) {
     return !g_interrupted;
 }
 
-/* Print a failed status, free it and return 1 (so callers can `return fail(st)`). */
-static int fail(hrm_status *status) {
+/* Print a failed status and free it. */
+static void fail(hrm_status *status) {
     fprintf(stderr, "error: %s (%s)\n", hrm_status_message(status), hrm_code_name(hrm_status_code(status)));
     hrm_status_free(status);
-    return 1;
 }
 
 /* The whole file, NUL-terminated, or NULL (with a message). */
@@ -78,18 +77,21 @@ static int ends_with(const char *s, const char *suffix) {
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* One output line: the solution (not NUL-terminated: blobs carry a size) or the error message. */
+/* One output line: the solution (not NUL-terminated: blobs carry a size) or the error message,
+ * then, for a session (segments >= 0), the number of segments the model ran. */
 static void print_line(int64_t index, int32_t verified, const hrm_blob *solution, const hrm_status *error,
-                       counts *c) {
+                       int32_t segments, counts *c) {
     if (error) {
-        printf("%lld\terror\t%s\n", (long long)index, hrm_status_message(error));
+        printf("%lld\terror\t%s", (long long)index, hrm_status_message(error));
         ++c->errors;
-        return;
+    } else {
+        printf("%lld\t%s\t%.*s", (long long)index,
+               verified == 1 ? "verified" : verified == 0 ? "rejected" : "unchecked", (int)solution->size,
+               (const char *)solution->data);
+        c->verified += verified == 1;
     }
-    printf("%lld\t%s\t%.*s\n", (long long)index,
-           verified == 1 ? "verified" : verified == 0 ? "rejected" : "unchecked", (int)solution->size,
-           (const char *)solution->data);
-    c->verified += verified == 1;
+    if (segments >= 0) printf("\tsegments=%d", (int)segments);
+    printf("\n");
 }
 
 /* Without a model: the task's exact solver, then its verifier, instance by instance. */
@@ -100,7 +102,7 @@ static int solve_with_oracle(const hrm_encoder *enc, const hrm_blob *instances, 
         int32_t valid = -1;
         hrm_status *st = enc->solve(enc, &instances[i], &solution, NULL);
         if (!st) st = enc->verify(enc, &instances[i], &solution, &valid, NULL);
-        print_line(i, valid, &solution, st, c);
+        print_line(i, valid, &solution, st, -1, c);
         hrm_status_free(st);
         hrm_free((void *)solution.data);   /* the plugin allocated it for us; NULL is fine */
     }
@@ -115,7 +117,7 @@ static int solve_with_session(hrm_runtime *rt, const options *o, const hrm_insta
     hrm_result *results = NULL;
     hrm_status *st = NULL;
     char *config = NULL;
-    int rc = 1;
+    int rc = 2;   /* set-up failure until the solve ran */
     int64_t i;
 
     /* A .toml file is a model config (fresh weights from the seed); anything else a checkpoint,
@@ -124,7 +126,7 @@ static int solve_with_session(hrm_runtime *rt, const options *o, const hrm_insta
     hrm_instance_params_init(&mp, sizeof mp);
     mp.seed = (uint64_t)o->seed;
     if (ends_with(o->model, ".toml")) {
-        if (!(config = read_file(o->model, NULL))) return 1;
+        if (!(config = read_file(o->model, NULL))) return 2;
         mp.config = config;
     } else {
         mp.weights = o->model;
@@ -152,7 +154,7 @@ static int solve_with_session(hrm_runtime *rt, const options *o, const hrm_insta
     signal(SIGINT, SIG_DFL);
     /* Every result is written, also after a failure or a cancel: print them all. */
     for (i = 0; i < n; ++i) {
-        print_line(i, results[i].verified, &results[i].solution, results[i].error, c);
+        print_line(i, results[i].verified, &results[i].solution, results[i].error, results[i].segments, c);
         hrm_result_clear(&results[i]);   /* frees the solution and error the session allocated */
     }
     if (st && hrm_status_code(st) == HRM_E_CANCELLED) {
@@ -164,7 +166,10 @@ static int solve_with_session(hrm_runtime *rt, const options *o, const hrm_insta
     }
 
 done:
-    if (st) rc = fail(st);
+    if (st) {
+        fail(st);
+        rc = 2;
+    }
     free(results);
     /* The session borrows the instances: free it first. */
     hrm_session_free(session);
@@ -253,7 +258,6 @@ int main(int argc, char **argv) {
 
     if (o.model) {
         rc = solve_with_session(rt, &o, encoder, instances, n, &c);
-        if (rc == 1) rc = 2;
     } else {
         if (!enc->solve) {
             fprintf(stderr, "error: task %s has no exact solver; give --model\n", o.task);
@@ -262,8 +266,9 @@ int main(int argc, char **argv) {
         rc = solve_with_oracle(enc, instances, n, &c);
     }
     fflush(stdout);
-    fprintf(stderr, "%lld puzzles: %lld verified, %lld errors%s\n", (long long)n, (long long)c.verified,
-            (long long)c.errors, rc == 130 ? " (interrupted)" : "");
+    if (rc != 2)
+        fprintf(stderr, "%lld puzzles: %lld verified, %lld errors%s\n", (long long)n, (long long)c.verified,
+                (long long)c.errors, rc == 130 ? " (interrupted)" : "");
 
 done:
     free(instances);

@@ -11,7 +11,9 @@
 //       reference's all-test-outputs-per-task rule and the ARC Prize per-test-output rule).
 //       P.jsonl has one line per test row of DIR, in row order:
 //         {"puzzle": "<identifier name>", "prediction": [[...]] or [900 tokens], "q_halt": <logit>}
-//       "q_halt" is optional (0: confidence 0.5). Writes the ARC Prize submission file.
+//       "q_halt" is optional (0: confidence 0.5). Instead of P.jsonl, --pred pred_N.npy [--q q_N.npy]
+//       take `hrm forward`'s output for the test split's inputs (rows in the same order; q_halt
+//       is column 0 of q_N.npy). Writes the ARC Prize submission file.
 #include <unistd.h>
 
 #include <filesystem>
@@ -20,14 +22,15 @@
 #include <iostream>
 #include <sstream>
 
+#include <hrm/common/npy.hpp>
 #include <hrm/data/dataset.hpp>
 
+#include "arc.hpp"  // plugins/tasks/arc
 #include "cli.hpp"
-#include "dataset.hpp"
-#include "encode.hpp"
-#include "render.hpp"
-#include "vote.hpp"
+#include "commands.hpp"
 
+// Declared in commands.hpp once the runner dispatches to them; repeated here so this file also
+// builds before that.
 int cmd_arc_dataset(int argc, char **argv);
 int cmd_arc_eval(int argc, char **argv);
 
@@ -55,7 +58,7 @@ double estimated_bytes(const std::vector<arc::TaskPlan> &plans) {
         const auto &t = p.source->task;
         examples += double(p.augmentations.size()) * double(t.train.size() + t.test.size());
     }
-    return examples * double(arc::kSeqLen) * 2 * sizeof(int32_t);
+    return 1.5 * examples * double(arc::kSeqLen) * 2 * sizeof(int32_t);  // 1.5: vector growth
 }
 
 void print_split(const hrm::data::Split &s, const char *name) {
@@ -167,11 +170,13 @@ int cmd_arc_dataset(int argc, char **argv) {
 }
 
 int cmd_arc_eval(int argc, char **argv) {
-    std::string task_name, predictions, data, ks_text = "1,2,10", submission = "submission.json", html_dir;
+    std::string task_name, predictions, pred_npy, q_npy, data, ks_text = "1,2,10", submission = "submission.json", html_dir;
     po::options_description opts("hrm eval --task arc options");
     opts.add_options()
         ("task", po::value(&task_name)->required(), "arc")
-        ("predictions", po::value(&predictions)->required(), "JSON lines, one per test row of the dataset, in order")
+        ("predictions", po::value(&predictions), "JSON lines, one per test row of the dataset, in order")
+        ("pred", po::value(&pred_npy), "or: predicted tokens [rows, 900] int32 .npy (hrm forward's pred_N.npy)")
+        ("q", po::value(&q_npy), "with --pred: Q values [rows, 2] float32 .npy (hrm forward's q_N.npy)")
         ("data,d", po::value(&data)->required(), "the dataset folder (identifiers.json and test/)")
         ("k", po::value(&ks_text), "attempts to score, comma-separated (default 1,2,10)")
         ("submission", po::value(&submission), "ARC Prize submission file to write (default submission.json; '' for none)")
@@ -179,7 +184,7 @@ int cmd_arc_eval(int argc, char **argv) {
         ("help,h", "show this help");
     po::positional_options_description pos;
     po::variables_map vm;
-    if (int rc = parse_args(argc, argv, "hrm eval --task arc --predictions P.jsonl --data DIR [--k 1,2,10] [--submission FILE]",
+    if (int rc = parse_args(argc, argv, "hrm eval --task arc (--predictions P.jsonl | --pred pred.npy [--q q.npy]) --data DIR [--k 1,2,10] [--submission FILE]",
                             opts, pos, vm); rc >= 0)
         return rc;
     std::vector<int> ks;
@@ -187,6 +192,10 @@ int cmd_arc_eval(int argc, char **argv) {
         ks = parse_ks(ks_text);
     } catch (const std::exception &e) {
         std::cerr << "hrm eval: " << e.what() << "\n";
+        return 2;
+    }
+    if (predictions.empty() == pred_npy.empty() || (!q_npy.empty() && pred_npy.empty())) {
+        std::cerr << "hrm eval: give either --predictions P.jsonl or --pred pred.npy [--q q.npy]\n";
         return 2;
     }
     if (task_name != "arc") {
@@ -208,11 +217,33 @@ int cmd_arc_eval(int argc, char **argv) {
     }
     arc::Voter voter;
     arc::add_ground_truth(rows, voter);
-    std::ifstream in(predictions, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + predictions);
-    std::ostringstream text;
-    text << in.rdbuf();
-    const arc::Tally tally = arc::vote_predictions(rows, text.str(), predictions, voter);
+    arc::Tally tally;
+    if (!predictions.empty()) {
+        std::ifstream in(predictions, std::ios::binary);
+        if (!in) throw std::runtime_error("cannot read " + predictions);
+        std::ostringstream text;
+        text << in.rdbuf();
+        tally = arc::vote_predictions(rows, text.str(), predictions, voter);
+    } else {
+        const auto pred = hrm::common::read_npy(pred_npy);
+        const std::vector<int32_t> tokens = pred.as<int32_t>(hrm::common::DType::I32, pred_npy);
+        if (pred.shape.size() != 2 || pred.shape[1] != S || pred.shape[0] > int64_t(rows.size()))
+            throw std::runtime_error(pred_npy + ": expected [rows <= " + std::to_string(rows.size()) + ", 900] tokens");
+        std::vector<float> q;
+        if (!q_npy.empty()) {
+            const auto qa = hrm::common::read_npy(q_npy);
+            q = qa.as<float>(hrm::common::DType::F32, q_npy);
+            if (qa.shape.size() != 2 || qa.shape[0] != pred.shape[0] || qa.shape[1] < 1)
+                throw std::runtime_error(q_npy + ": expected [" + std::to_string(pred.shape[0]) + ", 2] Q values");
+        }
+        for (int64_t i = 0; i < pred.shape[0]; ++i) {
+            const arc::TestRow &r = rows[size_t(i)];
+            if (r.puzzle.empty()) continue;  // padding row
+            const double q_halt = q.empty() ? 0.0 : double(q[size_t(i * (int64_t(q.size()) / pred.shape[0]))]);
+            ++tally.predicted;
+            if (!voter.add_prediction(r.puzzle, r.input, arc::crop(&tokens[size_t(i * S)]), q_halt)) ++tally.unmatched;
+        }
+    }
     const auto results = voter.results();
     int64_t outputs = 0;
     for (const auto &r : results) outputs += int64_t(r.tests.size());

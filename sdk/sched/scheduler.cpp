@@ -1,3 +1,18 @@
+// The engine of hrm_session_solve. One solve:
+//
+//   encode every instance (parallel); the queue is the rows (instance, start) in instance order
+//   repeat until no row is left:
+//     refill      idle slots take the next rows                                  serial, slot order
+//     step_shard  load new rows (reset + set_inputs), h_cycles x (l_cycles x L, H), readout;
+//                 decode + verify every row if the policy needs it              parallel over shards
+//     decide      the policy judges rows with min <= segment < max; max halts    serial, slot order
+//     finish      halted rows: predictions, decode, verify                      parallel over shards
+//     emit        halted rows go to their result (or multi-start candidates)     serial, slot order
+//     progress    callback(done, total); false cancels
+//
+// Parallel passes only touch their own shard's rows, serial passes go in slot order, and a row's
+// computation never reads another row, so results do not depend on threads, shard size, batch size
+// or the order instances arrive in.
 #include "scheduler.hpp"
 
 #include <oneapi/tbb/info.h>

@@ -31,7 +31,7 @@ struct Services {
 struct Options {
     int32_t n_threads = 0;      // oneTBB workers; 0 = oneTBB's default concurrency (the process's cores)
     int64_t batch_size = 64;    // slots in flight
-    int64_t shard_size = 0;     // rows per model state; 0 = ceil(batch_size / n_threads)
+    int64_t shard_size = 0;     // rows per model state; 0 = ceil(slots in use / n_threads)
     int32_t precision = -1;     // an hrm_precision, or < 0 for the model's default_precision
     uint64_t seed = 0;          // seeds the perturbed starts of multi-start policies
 };
@@ -53,9 +53,10 @@ uint64_t prediction_hash(const int32_t *tokens, int64_t n);
 
 class Scheduler {
 public:
-    // Check that model, encoder and policy fit together and allocate everything a solve needs: one
-    // model state per shard, the policy state, the slot and shard buffers. The vtables are
-    // borrowed and must outlive the scheduler.
+    // Check that model, encoder and policy fit together and allocate what the solves reuse: the
+    // policy state, the slots, and one model state per shard of the full batch (a solve with
+    // fewer rows than batch_size re-cuts them smaller, see layout()). The vtables are borrowed
+    // and must outlive the scheduler.
     static hrm_status *create(const hrm_model *model, const hrm_encoder *encoder, const hrm_policy *policy,
                               const Services &services, const Options &options,
                               std::unique_ptr<Scheduler> *out) noexcept;

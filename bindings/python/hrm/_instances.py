@@ -11,7 +11,7 @@ import threading
 from collections import namedtuple
 from ctypes import byref, c_double, c_int32, c_size_t, c_uint64, c_void_p
 
-from . import _abi, _lib, _tensor
+from . import _abi, _lib, _tensor, _toml
 from ._errors import ClosedError, InvalidArgumentError, UnsupportedError
 
 
@@ -151,9 +151,13 @@ class Instance:
         self.close()
 
     def __del__(self):
-        # Only reached when no session or state refers to this object any more.
-        if getattr(self, "_handle", None):
-            self.close()
+        # Only reached when no session or state refers to this object any more. At interpreter
+        # exit module globals may already be gone: then the process is ending anyway.
+        try:
+            if getattr(self, "_handle", None):
+                self.close()
+        except Exception:
+            pass
 
     def __repr__(self):
         return "<hrm.%s %r%s>" % (type(self).__name__, self.name, " closed" if self._closed else "")
@@ -188,7 +192,7 @@ class Encoder(Instance):
         self.spec = EncoderSpec(Caps(s.caps), s.seq_len, s.vocab_size, s.pad_id, s.ignore_label_id,
                                 s.num_puzzle_identifiers, s.num_augmentations)
 
-    def _optional(self, slot, cap):
+    def _optional(self, slot):
         vt, p = self._vt()
         fn = getattr(vt, slot)
         if not fn:
@@ -277,7 +281,7 @@ class Encoder(Instance):
 
     def solve_with_stats(self, instance):
         """(solution, SolveStats(solutions, rating)): solutions is capped at 2 (2 = not unique)."""
-        fn, p = self._optional("solve", Caps.SOLVE)
+        fn, p = self._optional("solve")
         data = as_bytes(instance)
         out = _abi.Blob()
         stats = _abi.sized(_abi.SolveStats)
@@ -287,8 +291,7 @@ class Encoder(Instance):
     def generate(self, seed, options=None):
         """A new instance with its solution, deterministic in seed; options is TOML text or a dict
         (e.g. a difficulty)."""
-        fn, p = self._optional("generate", Caps.GENERATE)
-        from . import _toml
+        fn, p = self._optional("generate")
         text = _toml.dumps(options) if isinstance(options, dict) else options
         out = _abi.Blob()
         _lib.check(fn(p, c_uint64(seed), _lib.text(text), byref(out)))
@@ -297,7 +300,7 @@ class Encoder(Instance):
     def augment(self, tokens, augmentation, inverse=False):
         """Augmentation `augmentation` (0 = identity), or its inverse, of every row of tokens
         [N, seq_len]; returns a new [N, seq_len] array."""
-        fn, p = self._optional("augment", Caps.AUGMENT)
+        fn, p = self._optional("augment")
         src = _tensor.Input(tokens, _abi.HRM_DTYPE_I32, "tokens")
         dst = _tensor.Buffer(_abi.HRM_DTYPE_I32, src.shape)
         _lib.check(fn(p, c_uint64(augmentation), 1 if inverse else 0, byref(src.view), byref(dst.view)))
@@ -305,7 +308,7 @@ class Encoder(Instance):
 
     def render(self, instance, solution=None, format="text"):
         """A picture of instance (and solution): format "text", "ansi" or "svg"."""
-        fn, p = self._optional("render", Caps.RENDER)
+        fn, p = self._optional("render")
         fmt = RenderFormat[format.upper()] if isinstance(format, str) else RenderFormat(format)
         inst = as_bytes(instance)
         sol = as_bytes(solution, "solution") if solution is not None else None
@@ -394,8 +397,11 @@ class ModelState:
         self.close()
 
     def __del__(self):
-        if getattr(self, "_state", None):
-            self.close()
+        try:
+            if getattr(self, "_state", None):
+                self.close()
+        except Exception:   # interpreter exit: see Instance.__del__
+            pass
 
     def _call(self, slot, *args):
         with self._lock:

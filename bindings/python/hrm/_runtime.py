@@ -1,8 +1,8 @@
 """The runtime (plugin loading, class listing, instance creation) and sessions (batch solving)."""
 import json
 import os
-import struct
 import re
+import struct
 import threading
 from collections import namedtuple
 from ctypes import byref, c_int32, c_void_p, sizeof, string_at
@@ -126,8 +126,11 @@ class Runtime:
         self.close()
 
     def __del__(self):
-        if getattr(self, "_runtime", None):
-            self.close()
+        try:
+            if getattr(self, "_runtime", None):
+                self.close()
+        except Exception:   # interpreter exit: module globals may be gone
+            pass
 
     def _rt(self):
         if not self._runtime:
@@ -213,7 +216,7 @@ class Runtime:
           rt.model("hrm", weights="ckpt.safetensors", config=...)   a class name, explicitly
 
         The class is arch, else the name given, else model.arch of the config or checkpoint,
-        else "hrm". config overrides the checkpoint's own."""
+        else "hrm". A config given with a checkpoint replaces the one stored in it."""
         name = None
         if path_or_name is not None:
             p = os.fspath(path_or_name)
@@ -338,8 +341,11 @@ class Session:
         self.close()
 
     def __del__(self):
-        if getattr(self, "_session", None):
-            self.close()
+        try:
+            if getattr(self, "_session", None):
+                self.close()
+        except Exception:   # interpreter exit: module globals may be gone
+            pass
 
     def solve(self, instances, progress=None):
         """Solve instances (str or bytes each); returns one Result per instance, in order.

@@ -99,35 +99,17 @@ def _nest(flat, shape):
     return [_nest(flat[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])]
 
 
-def _shape_of(value, name):
-    """Shape of a nested list/tuple; rejects ragged nesting."""
-    shape = []
-    v = value
-    while isinstance(v, (list, tuple)):
-        shape.append(len(v))
-        if not v:
-            break
-        v = v[0]
-    def check(v, depth):
-        if depth == len(shape):
-            if isinstance(v, (list, tuple)):
-                raise InvalidArgumentError("%s: ragged nesting" % name)
-            return
-        if not isinstance(v, (list, tuple)) or len(v) != shape[depth]:
-            raise InvalidArgumentError("%s: ragged nesting, expected %d elements at depth %d" % (name, shape[depth], depth))
-        for item in v:
-            check(item, depth + 1)
-    check(value, 0)
-    return tuple(shape)
-
-
-def _flatten(value):
-    if isinstance(value, (list, tuple)):
-        out = []
-        for v in value:
-            out.extend(_flatten(v)) if isinstance(v, (list, tuple)) else out.append(v)
-        return out
-    return [value]
+def _shape_and_flat(value, name):
+    """Shape and row-major elements of nested lists/tuples; rejects ragged nesting."""
+    if not isinstance(value, (list, tuple)):
+        return (), [value]
+    if not value:
+        return (0,), []
+    parts = [_shape_and_flat(v, name) for v in value]
+    inner = parts[0][0]
+    if any(shape != inner for shape, _ in parts):
+        raise InvalidArgumentError("%s: ragged nesting (rows of different shapes)" % name)
+    return (len(value),) + inner, [x for _, flat in parts for x in flat]
 
 
 class Input:
@@ -143,15 +125,18 @@ class Input:
             self.shape = value.shape
             address = value.address
         elif np is not None:
-            array = np.ascontiguousarray(value, dtype=np.dtype(_TYPESTR[dtype]))
+            target = np.dtype(_TYPESTR[dtype])
+            # int64 tokens become int32 as expected; float tokens would be truncated silently.
+            if isinstance(value, np.ndarray) and not np.can_cast(value.dtype, target, "same_kind"):
+                raise InvalidArgumentError("%s: cannot use %s as %s" % (name, value.dtype, target))
+            array = np.ascontiguousarray(value, dtype=target)
             self._keep = array
             self.shape = array.shape
             address = array.ctypes.data
         else:
             if hasattr(value, "tolist"):   # array.array, memoryview
                 value = value.tolist()
-            self.shape = _shape_of(value, name) if isinstance(value, (list, tuple)) else ()
-            flat = _flatten(value)
+            self.shape, flat = _shape_and_flat(value, name)
             try:
                 storage = (_CTYPE[dtype] * max(1, len(flat)))(*flat)
             except TypeError as e:

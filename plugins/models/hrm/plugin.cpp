@@ -166,6 +166,8 @@ hrm_status *HRM_ABI param_get(const hrm_model *self, int64_t index, hrm_param *o
         require(index >= 0 && index < int64_t(params.size()), HRM_E_INVALID_ARG,
                 "parameter index " + std::to_string(index) + " is outside [0, " + std::to_string(params.size()) + ")");
         const hm::Param &p = params[size_t(index)];
+        // The view is the model's own storage and writable: the training engine updates the fp32
+        // master values in place, then calls params_changed (ext/draft/train.h).
         out->trainable = p.trainable ? 1 : 0;
         out->name = p.name.c_str();
         hrm_tensor t{};

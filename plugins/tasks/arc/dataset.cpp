@@ -32,7 +32,33 @@ std::vector<SourceTask> load_sources(const std::vector<std::string>& roots) {
   return out;
 }
 
+namespace {
+
+// Every grid of a task in list order: two copies with the same content hash may still list their
+// pairs in a different order or split, and the kept copy must not depend on the folder order.
+std::string serialise(const Task& t) {
+  std::string s;
+  for (const auto* list : {&t.train, &t.test}) {
+    for (const Pair& p : *list) s += grid_to_json(p.input) + (p.output ? grid_to_json(*p.output) : "-") + ";";
+    s += "|";
+  }
+  return s;
+}
+
+}  // namespace
+
 Merged merge_sources(std::vector<SourceTask> sources) {
+  // A canonical order first (id, evaluation copies first, then content), so which copy is kept
+  // and which id gets renamed never depends on the order of the folders.
+  std::vector<std::string> keys;
+  for (const SourceTask& s : sources) keys.push_back(s.task.id + '\n' + (s.evaluation ? "0" : "1") + serialise(s.task));
+  std::vector<size_t> order(sources.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&keys](size_t a, size_t b) { return keys[a] < keys[b]; });
+  std::vector<SourceTask> sorted;
+  for (size_t i : order) sorted.push_back(std::move(sources[i]));
+  sources = std::move(sorted);
+
   Merged m;
   std::map<uint64_t, size_t> by_content;  // task_hash -> index in m.tasks
   std::map<std::string, int> id_uses;     // id -> how many distinct tasks used it
@@ -40,8 +66,9 @@ Merged merge_sources(std::vector<SourceTask> sources) {
     const uint64_t h = task_hash(s.task);
     if (auto it = by_content.find(h); it != by_content.end()) {
       SourceTask& kept = m.tasks[it->second];
-      if (s.evaluation && !kept.evaluation) {  // keep the held-out role, and its pair lists
-        s.task.id = kept.task.id;
+      if (s.evaluation && !kept.evaluation) {  // keep the held-out role, its pair lists and its id
+        if (id_uses.count(s.task.id)) s.task.id = kept.task.id;  // its id names another task already
+        else id_uses[s.task.id] = 1;
         kept = std::move(s);
       }
       ++m.duplicates;

@@ -33,9 +33,12 @@ std::vector<SourceTask> load_sources(const std::vector<std::string>& roots);
 // Tasks that occur more than once (ARC-AGI-2 repeats most ARC-AGI-1 tasks) are merged:
 //  - same content (task_hash) = one task. An evaluation copy wins over a training copy, so a
 //    task evaluated in one version is never trained on its test pairs because the other version
-//    lists it under training. The id is the first copy's.
-//  - same id, different content: both are kept and the later gets "<id>-<n>" (n = 2, 3, ...).
-// The result is sorted by id.
+//    lists it under training. The kept copy keeps its own id (the evaluation copy's, so that
+//    submissions name the evaluated task), unless that id already names another task.
+//  - same id, different content: both are kept; the evaluation copy (else the one whose content
+//    sorts first) keeps the id and the others get "<id>-<n>" (n = 2, 3, ...).
+// Which copy is kept and the names do not depend on the order of `sources`. The result is sorted
+// by id.
 struct Merged {
   std::vector<SourceTask> tasks;
   int duplicates = 0;  // copies dropped

@@ -34,8 +34,8 @@ Grid crop(const int32_t* tokens) {
       }
     if (rows * cols > best_area) best_area = rows * cols, best_rows = rows, best_cols = cols;
   }
-  Grid g(best_rows, best_cols);
   if (best_area == 0) return Grid();
+  Grid g(best_rows, best_cols);
   for (int r = 0; r < best_rows; ++r)
     for (int c = 0; c < best_cols; ++c) g.at(r, c) = uint8_t(tokens[r * kCanvas + c] - kColourOffset);
   return g;

@@ -116,7 +116,17 @@ std::string render_html(const TaskResult& task, int max_attempts) {
   };
   for (size_t i = 0; i < task.tests.size(); ++i) {
     const TestResult& t = task.tests[i];
-    s += "<h2>test " + std::to_string(i) + (t.expected ? (t.solved_at(2) ? ": solved at 2" : ": not solved at 2") : "") + "</h2>\n<div>";
+    // The rank of the expected answer says at which k this test input counts as solved.
+    std::string verdict;
+    if (t.expected) {
+      verdict = ": expected answer not among the " + std::to_string(t.ranked.size()) + " candidates";
+      for (size_t a = 0; a < t.ranked.size(); ++a)
+        if (t.ranked[a].grid == *t.expected) {
+          verdict = ": expected answer ranked " + std::to_string(a + 1);
+          break;
+        }
+    }
+    s += "<h2>test " + std::to_string(i) + escape_html(verdict) + "</h2>\n<div>";
     s += figure("input", t.input, false);
     for (int a = 0; a < max_attempts && a < int(t.ranked.size()); ++a) {
       const Candidate& c = t.ranked[size_t(a)];

@@ -1,0 +1,31 @@
+# out_of_tree.cmake - install the SDK build into a scratch prefix, build hosts/examples against it
+# with find_package(hrm) as an application would, and run both programs on the installed plugins.
+#   cmake -DBUILD_DIR=<build> -DWORK_DIR=<scratch> -DSOURCE_DIR=<hosts/examples> -DGENERATOR=<gen>
+#         -DC_COMPILER=<cc> -DCXX_COMPILER=<c++> -P out_of_tree.cmake
+cmake_minimum_required(VERSION 3.25)
+
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    string(REPLACE ";" " " cmd "${ARGN}")
+    message(FATAL_ERROR "failed (${rc}): ${cmd}\n${out}\n${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/build -G ${GENERATOR} -DCMAKE_BUILD_TYPE=Release
+    -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_PREFIX_PATH=${prefix})
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
+file(READ ${SOURCE_DIR}/data/reverse.expected expected)
+foreach(exe hrm_example_solve_c hrm_example_solve_cpp)
+  # No --plugins and no HRM_PLUGIN_PATH: the installed libhrm finds the installed plugins itself.
+  run(${CMAKE_COMMAND} -E env --unset=HRM_PLUGIN_PATH ${WORK_DIR}/build/${exe} reverse ${SOURCE_DIR}/data/reverse.txt)
+  if(NOT last_output STREQUAL expected)
+    message(FATAL_ERROR "${exe} (out of tree) printed:\n${last_output}")
+  endif()
+endforeach()
+message(STATUS "out-of-tree examples built against ${prefix} and ran")
+file(REMOVE_RECURSE ${WORK_DIR})
