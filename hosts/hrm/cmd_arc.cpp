@@ -5,13 +5,16 @@
 //   hrm dataset build arc --data PATH... [--aug 1000] [--seed S] -o DIR
 //       ARC-AGI folders (each with training/ and/or evaluation/) -> a dataset in the reference
 //       layout (hrm-reference.md 4.1, 4.4) with identifiers.json. See plugins/tasks/arc/dataset.hpp
-//       for the split, the deduplication and the deterministic identifier order.
+//       for the split, the deduplication and the deterministic identifier order. Also writes
+//       test_instances.jsonl: the test rows as plugin instances, in row order, so that
+//       `hrm solve --task arc` (with [task] identifiers = DIR/identifiers.json) runs the test
+//       split and its output can be given to `hrm eval --task arc --predictions`.
 //   hrm eval --task arc --predictions P.jsonl --data DIR [--k 1,2,10] [--submission FILE] [--html DIR]
 //       Votes the model's answers for the dataset's test rows and scores them both ways (the
 //       reference's all-test-outputs-per-task rule and the ARC Prize per-test-output rule).
 //       P.jsonl has one line per test row of DIR, in row order:
 //         {"puzzle": "<identifier name>", "prediction": [[...]] or [900 tokens], "q_halt": <logit>}
-//       "q_halt" is optional (0: confidence 0.5). Instead of P.jsonl, --pred pred_N.npy [--q q_N.npy]
+//       "q_halt" is optional (0: confidence 0.5). --show N prints the first N tasks in the terminal. Instead of P.jsonl, --pred pred_N.npy [--q q_N.npy]
 //       take `hrm forward`'s output for the test split's inputs (rows in the same order; q_halt
 //       is column 0 of q_N.npy). Writes the ARC Prize submission file.
 #include <unistd.h>
@@ -126,6 +129,14 @@ int cmd_arc_dataset(int argc, char **argv) {
     }
     const std::vector<std::string> names = arc::identifier_names(plans);
 
+    // Write into "<dir>.partial" and rename at the end, so an interrupted build never leaves a
+    // folder that looks complete.
+    const fs::path final_dir(out_dir), partial(out_dir + ".partial");
+    fs::remove_all(partial);
+    fs::create_directories(partial);
+    // The test rows as plugin instances, in row order, for `hrm solve --task arc`.
+    std::ofstream instances(partial / "test_instances.jsonl", std::ios::binary);
+
     hrm::data::SplitBuilder train(arc_metadata(int64_t(names.size()))), test(arc_metadata(int64_t(names.size())));
     int32_t next_id = 1;  // names[] follows the same order: plans, then augmentations
     int evaluation = 0, short_of_aug = 0;
@@ -144,14 +155,15 @@ int cmd_arc_dataset(int argc, char **argv) {
             if (src.evaluation) {
                 const arc::Examples te = arc::test_examples(t);
                 test.add_puzzle(id, te.inputs, te.labels);
+                for (size_t j = 0; j < t.test.size(); ++j)
+                    instances << arc::instance_line(src.task.id, int64_t(j), {names[size_t(id)], t.test[j].input, *t.test[j].output})
+                              << "\n";
             }
         }
     }
 
-    // Write into "<dir>.partial" and rename at the end, so an interrupted build never leaves a
-    // folder that looks complete.
-    const fs::path final_dir(out_dir), partial(out_dir + ".partial");
-    fs::remove_all(partial);
+    instances.close();
+    if (!instances) throw std::runtime_error("cannot write " + (partial / "test_instances.jsonl").string());
     const hrm::data::Split train_split = train.finish(), test_split = test.finish();
     hrm::data::write_identifiers(partial.string(), names);
     hrm::data::write_split((partial / "train").string(), train_split);
@@ -171,6 +183,7 @@ int cmd_arc_dataset(int argc, char **argv) {
 
 int cmd_arc_eval(int argc, char **argv) {
     std::string task_name, predictions, pred_npy, q_npy, data, ks_text = "1,2,10", submission = "submission.json", html_dir;
+    int show = 0;
     po::options_description opts("hrm eval --task arc options");
     opts.add_options()
         ("task", po::value(&task_name)->required(), "arc")
@@ -181,6 +194,7 @@ int cmd_arc_eval(int argc, char **argv) {
         ("k", po::value(&ks_text), "attempts to score, comma-separated (default 1,2,10)")
         ("submission", po::value(&submission), "ARC Prize submission file to write (default submission.json; '' for none)")
         ("html", po::value(&html_dir), "write one HTML page per task into this folder")
+        ("show", po::value(&show), "print the first N tasks: input, attempt 1 and expected, side by side")
         ("help,h", "show this help");
     po::positional_options_description pos;
     po::variables_map vm;
@@ -260,6 +274,14 @@ int cmd_arc_eval(int argc, char **argv) {
                   << 100 * s.official << "%\n";
     }
     std::cout << "\n  The official ARC Prize score is the ARC Prize column at k = 2.\n";
+    for (size_t i = 0; i < results.size() && int(i) < show; ++i)
+        for (size_t j = 0; j < results[i].tests.size(); ++j) {
+            const arc::TestResult &t = results[i].tests[j];
+            const arc::Grid top = t.ranked.empty() ? arc::Grid() : t.ranked[0].grid;
+            std::cout << "\n" << results[i].task << " test " << j << (t.solved_at(1) ? ": solved" : ": not solved") << " at 1\n"
+                      << arc::render_text({{"input", t.input}, {"attempt 1", top}, {"expected", t.expected.value_or(arc::Grid())}},
+                                          stdout_is_terminal());
+        }
     if (!submission.empty()) {
         write_file(submission, arc::submission_json(results));
         std::cout << "wrote " << submission << "\n";

@@ -361,12 +361,18 @@ static void HRM_ABI policy_state_free(const hrm_policy *self, hrm_policy_state *
 
 /* [state-serial] halt[i] = 1 once row i has run `segments` segments. */
 static hrm_status *HRM_ABI policy_decide(const hrm_policy *self, hrm_policy_state *state, int64_t n,
-                                         const hrm_policy_row *rows, uint8_t *halt) {
+                                         const hrm_policy_row *rows, size_t row_size, uint8_t *halt) {
     const fixed_policy *pol = policy_of(self);
+    hrm_policy_row row;
     int64_t i;
     if (!state || n < 0 || n > state->n_slots || (n > 0 && (!rows || !halt)))
         return fail(pol->host, HRM_E_INVALID_ARG, "decide: NULL state, rows or halt, or n outside [0, n_slots]");
-    for (i = 0; i < n; ++i) halt[i] = rows[i].segment >= pol->segments;
+    /* rows may come from a scheduler built with a longer or shorter hrm_policy_row: read each
+     * through hrm_policy_row_get, never as rows[i]. */
+    for (i = 0; i < n; ++i) {
+        hrm_policy_row_get(rows, row_size, i, &row);
+        halt[i] = row.segment >= pol->segments;
+    }
     return NULL;
 }
 

@@ -69,28 +69,38 @@ hrm_status *HRM_ABI policy_state_create(const hrm_policy *self, int64_t n_slots,
 
 void HRM_ABI policy_state_free(const hrm_policy *, hrm_policy_state *state) { delete state; }
 
+// The rows as this plugin's hrm_policy_row, whatever row_size the scheduler was compiled with.
+std::vector<hrm_policy_row> rows_of(const hrm_policy_row *rows, size_t row_size, int64_t n) {
+    require(row_size >= offsetof(hrm_policy_row, prediction_hash) + sizeof(uint64_t), HRM_E_VERSION,
+            "policy rows of " + std::to_string(row_size) + " bytes are smaller than API 1's hrm_policy_row");
+    std::vector<hrm_policy_row> out(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) hrm_policy_row_get(rows, row_size, i, &out[static_cast<size_t>(i)]);
+    return out;
+}
+
 hrm_status *HRM_ABI policy_decide(const hrm_policy *self, hrm_policy_state *state, int64_t n,
-                                  const hrm_policy_row *rows, uint8_t *halt) {
+                                  const hrm_policy_row *given, size_t row_size, uint8_t *halt) {
     const Instance &inst = self_of(self);
     return guard(inst.host, [&] {
         require(state != nullptr, HRM_E_INVALID_ARG, "decide: state is NULL");
-        require(n >= 0 && (n == 0 || (rows && halt)), HRM_E_INVALID_ARG, "decide: rows or halt is NULL");
+        require(n >= 0 && (n == 0 || (given && halt)), HRM_E_INVALID_ARG, "decide: rows or halt is NULL");
+        const std::vector<hrm_policy_row> rows = rows_of(given, row_size, n);
         const int64_t n_slots = static_cast<int64_t>(state->slots.size());
         for (int64_t i = 0; i < n; ++i)
             require(rows[i].slot >= 0 && rows[i].slot < n_slots && rows[i].segment >= 1, HRM_E_INVALID_ARG,
                     "decide: row " + std::to_string(i) + " has slot " + std::to_string(rows[i].slot) +
                         " (state has " + std::to_string(n_slots) + ") and segment " +
                         std::to_string(rows[i].segment));
-        inst.policy->decide(state->slots, n, rows, halt);
+        inst.policy->decide(state->slots, n, rows.data(), halt);
     });
 }
 
 hrm_status *HRM_ABI policy_choose(const hrm_policy *self, int64_t n, const hrm_policy_row *candidates,
-                                  int64_t *chosen) {
+                                  size_t row_size, int64_t *chosen) {
     const Instance &inst = self_of(self);
     return guard(inst.host, [&] {
         require(n >= 1 && candidates && chosen, HRM_E_INVALID_ARG, "choose: needs n >= 1 candidates and chosen");
-        *chosen = inst.policy->choose(n, candidates);
+        *chosen = inst.policy->choose(n, rows_of(candidates, row_size, n).data());
     });
 }
 

@@ -574,7 +574,7 @@ void Scheduler::decide() {
     }
     if (m > 0) {
         std::fill(decide_halt_.begin(), decide_halt_.begin() + m, 0);
-        check(policy_->decide(policy_, policy_state_, m, decide_rows_.data(), decide_halt_.data()));
+        check(policy_->decide(policy_, policy_state_, m, decide_rows_.data(), sizeof(hrm_policy_row), decide_halt_.data()));
         for (int64_t i = 0; i < m; ++i)
             slots_[static_cast<size_t>(decide_slots_[static_cast<size_t>(i)])].halt = decide_halt_[static_cast<size_t>(i)] != 0;
     }
@@ -657,7 +657,7 @@ void Scheduler::finish_instance(Run &run, int64_t i) {
         cands[0].error = nullptr;
     } else {
         int64_t pick = -1;
-        if (hrm_status *st = policy_->choose(policy_, static_cast<int64_t>(rows.size()), rows.data(), &pick))
+        if (hrm_status *st = policy_->choose(policy_, static_cast<int64_t>(rows.size()), rows.data(), sizeof(hrm_policy_row), &pick))
             res.error = st;
         else if (pick < 0 || pick >= static_cast<int64_t>(rows.size()))
             res.error = status(HRM_E_PLUGIN, "policy choose returned candidate " + std::to_string(pick) + " of " +

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <sys/wait.h>
+
 #include <hrm/common/json.hpp>
 #include <hrm/data/dataset.hpp>
 
@@ -28,9 +30,14 @@ std::string read(const fs::path& path) {
   return s.str();
 }
 
+// A folder of the running test's own (ctest may run the tests of this file in parallel).
+fs::path test_dir() {
+  return fs::path(testing::TempDir()) / ("arc_runner_" + std::string(testing::UnitTest::GetInstance()->current_test_info()->name()));
+}
+
 // Runs the runner with args; returns its exit code, *out gets stdout and stderr.
 int run_hrm(const std::string& args, std::string* out) {
-  const fs::path log = fs::path(testing::TempDir()) / "arc_runner_test.log";
+  const fs::path log = test_dir().string() + ".log";
   const int rc = std::system((std::string(HRM_RUNNER) + " " + args + " > " + log.string() + " 2>&1").c_str());
   *out = read(log);
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
@@ -39,11 +46,14 @@ int run_hrm(const std::string& args, std::string* out) {
 class ArcRunner : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(testing::TempDir()) / "arc_runner";
+    dir_ = test_dir();
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    fs::remove_all(dir_);
+    fs::remove(dir_.string() + ".log");
+  }
   std::string build(const std::string& name, const std::string& roots, int aug = 3) {
     std::string out;
     EXPECT_EQ(run_hrm("dataset build arc --data " + roots + " --aug " + std::to_string(aug) + " --seed 7 -o " +
@@ -106,6 +116,33 @@ TEST_F(ArcRunner, PerfectPredictionsScoreEverything) {
     ASSERT_EQ(entry->array.size(), t.test.size());
     EXPECT_EQ(arc::grid_from_json(*entry->array[0].find("attempt_1"), id), *t.test[0].output) << id;
   }
+
+  // test_instances.jsonl: one plugin instance per test row, in row order. Answering each with its
+  // own output, as `hrm solve` would write it, scores everything too.
+  std::ifstream instances(dir_ / "ds" / "test_instances.jsonl");
+  std::ofstream solved(dir_ / "solved.jsonl");
+  std::string line;
+  int64_t row = 0;
+  while (std::getline(instances, line)) {
+    const auto instance = hrm::common::json::parse(line, "instance");
+    ASSERT_LT(row, test.examples());
+    int64_t puzzle = 0;
+    while (test.puzzle_indices[size_t(puzzle) + 1] <= row) ++puzzle;
+    EXPECT_EQ(instance.find("puzzle")->string, names[size_t(test.puzzle_identifiers[size_t(puzzle)])]);
+    EXPECT_EQ(arc::encode_grid(arc::grid_from_json(*instance.find("input"), "input")),
+              std::vector<int32_t>(test.inputs.begin() + row * 900, test.inputs.begin() + (row + 1) * 900));
+    solved << "{\"index\": " << row << ", \"input\": " << hrm::common::json::quote(line) << ", \"solution\": \""
+           << arc::grid_to_json(arc::grid_from_json(*instance.find("output"), "output")) << "\", \"q\": [1, 0]}\n";
+    ++row;
+  }
+  solved.close();
+  EXPECT_EQ(row, test.examples());
+  ASSERT_EQ(run_hrm("eval --task arc --predictions " + (dir_ / "solved.jsonl").string() + " --data " + (dir_ / "ds").string() +
+                        " --k 1 --submission ''",
+                    &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("100.00% (3/3)"), std::string::npos) << out;
 
   // A file that does not follow the rows is refused.
   std::ofstream(dir_ / "bad.jsonl") << "{\"puzzle\": \"e8686506\", \"prediction\": []}\n";

@@ -551,11 +551,45 @@ TEST(ArcVote, RefusesPredictionsThatDoNotFollowTheRows) {
   EXPECT_NE(error("\n" + std::string(R"({"puzzle": "aaaa0001", "prediction": [[11]]})")).find("p:2: prediction: row 0 column 0: 11"),
             std::string::npos);
   std::string ten = read(kData + "/eval/predictions.jsonl") + R"({"puzzle": "x", "prediction": []})" + "\n";
-  EXPECT_NE(error(ten).find("more predictions than the 9 test rows"), std::string::npos);
+  EXPECT_NE(error(ten).find("p:11: row 9 but the dataset has 9 test rows"), std::string::npos);
   // Malformed names and unknown inputs do not vote.
   EXPECT_FALSE(voter.add_prediction("aaaa0001_t9_0123456789", G({{1, 2}, {0, 0}}), G({{1}}), 0));
   EXPECT_FALSE(voter.add_prediction("aaaa0001", G({{7}}), G({{1}}), 0));
   EXPECT_FALSE(voter.add_prediction("zzzz", G({{1, 2}, {0, 0}}), G({{1}}), 0));
+}
+
+TEST(ArcVote, ReadsTheOutputOfHrmSolve) {
+  // hrm solve on test_instances.jsonl: lines carry their row index and the instance text; here
+  // rows 2, 0 and 4 (out of order), one of them failed.
+  const auto rows = hand_made_rows();
+  auto solve_line = [&](size_t row, const std::string& tail) {
+    return "{\"index\": " + std::to_string(row) + ", \"input\": " +
+           hrm::common::json::quote(arc::instance_line("aaaa0001", int64_t(row % 2), rows[row])) + ", " + tail + "}\n";
+  };
+  const std::string text = solve_line(2, R"("solution": "[[0,0],[2,1]]", "segments": 16, "q": [-1, 0.5], "verified": true)") +
+                           solve_line(0, R"("solution": "[[2,1],[0,0]]", "segments": 16, "q": [3, 0.5], "verified": true)") +
+                           solve_line(4, R"("error": "the model failed")");
+  arc::Voter voter;
+  arc::add_ground_truth(rows, voter);
+  const arc::Tally tally = arc::vote_predictions(rows, text, "solve.jsonl", voter);
+  EXPECT_EQ(tally.predicted, 3);
+  EXPECT_EQ(tally.unmatched, 0);
+  const auto results = voter.results();
+  const arc::TestResult& a0 = results[0].tests[0];
+  ASSERT_EQ(a0.ranked.size(), 2u);
+  EXPECT_EQ(a0.ranked[0].grid, G({{2, 1}, {0, 0}})) << "rows 2 and 0 agree after de-augmentation";
+  EXPECT_EQ(a0.ranked[0].votes, 2);
+  EXPECT_NEAR(a0.ranked[0].mean_confidence(), (1 / (1 + std::exp(1.0)) + 1 / (1 + std::exp(-3.0))) / 2, 1e-12);
+  EXPECT_TRUE(a0.ranked[1].grid.empty()) << "the failed row is no answer";
+  // The instance must be the row's.
+  EXPECT_THROW(arc::vote_predictions(rows, solve_line(1, R"("solution": "[[1]]")").replace(10, 1, "3"), "s", voter),
+               hrm::plugin::Error);
+}
+
+TEST(ArcVote, InstanceLinesAreWhatThePluginReads) {
+  const arc::TestRow row{"abcd0001_t1_0123456789", G({{1, 2}}), G({{3}})};
+  EXPECT_EQ(arc::instance_line("abcd0001", 1, row),
+            R"({"task": "abcd0001", "test_index": 1, "input": [[1,2]], "output": [[3]], "puzzle": "abcd0001_t1_0123456789"})");
 }
 
 TEST(ArcVote, UnknownAnswersAreNotScored) {

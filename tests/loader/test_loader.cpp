@@ -286,11 +286,11 @@ TEST(Loader, PolicyHaltsAfterConfiguredSegments) {
         rows[i].segment = i + 1;   // 1, 2, 3
     }
     uint8_t halt[3] = {9, 9, 9};
-    expect_ok(pol->decide(pol, state, 3, rows, halt));
+    expect_ok(pol->decide(pol, state, 3, rows, sizeof(hrm_policy_row), halt));
     EXPECT_EQ(halt[0], 0);
     EXPECT_EQ(halt[1], 0);
     EXPECT_EQ(halt[2], 1);
-    expect_failure(pol->decide(pol, state, 4, rows, halt), HRM_E_INVALID_ARG, {"n_slots"});
+    expect_failure(pol->decide(pol, state, 4, rows, sizeof(hrm_policy_row), halt), HRM_E_INVALID_ARG, {"n_slots"});
     pol->state_free(pol, state);
 }
 

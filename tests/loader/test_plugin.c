@@ -76,11 +76,15 @@ static void HRM_ABI state_free(const hrm_policy *self, hrm_policy_state *state) 
 }
 
 static hrm_status *HRM_ABI decide(const hrm_policy *self, hrm_policy_state *state, int64_t n,
-                                  const hrm_policy_row *rows, uint8_t *halt) {
+                                  const hrm_policy_row *rows, size_t row_size, uint8_t *halt) {
+    hrm_policy_row row;
     int64_t i;
     (void)self;
     (void)state;
-    for (i = 0; i < n; ++i) halt[i] = rows[i].segment >= 2;
+    for (i = 0; i < n; ++i) {
+        hrm_policy_row_get(rows, row_size, i, &row);
+        halt[i] = row.segment >= 2;
+    }
     return NULL;
 }
 

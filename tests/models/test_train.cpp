@@ -239,17 +239,27 @@ TEST(Train, ExtensionContract) {
     a.grad_zero();
     for (int64_t i = 0; i < ref.params()[lm].numel; ++i) ASSERT_EQ(static_cast<const float *>(a.grad(lm).data)[i], 0.0f);
 
-    // Errors: buffers have no gradient; bf16 states cannot train; backward needs a forward.
-    {
-        tr::State c(ref, B, HRM_PRECISION_FP32);
-        EXPECT_THROW(c.segment_backward(dl.data(), dq.data()), tr::Error);
-        EXPECT_THROW(c.grad(0), tr::Error);   // inner.H_init
-        tr::State h(ref, B, HRM_PRECISION_BF16);
-        h.reset({});
-        h.set_inputs(tokens.data(), pids.data());
-        EXPECT_THROW(h.segment_forward(la.data(), qa.data()), tr::Error);
-        EXPECT_EQ(h.carry(0).dtype, HRM_DTYPE_BF16);   // carry views serve bf16 states too
+    // Errors: buffers have no gradient; backward needs a forward.
+    tr::State c(ref, B, HRM_PRECISION_FP32);
+    EXPECT_THROW(c.segment_backward(dl.data(), dq.data()), tr::Error);
+    EXPECT_THROW(c.grad(0), tr::Error);   // inner.H_init
+
+    // bf16 states train too (bf16 forward, fp32 gradients): the training forward is the bf16
+    // inference forward, and the carry views are BF16.
+    tr::State h(ref, B, HRM_PRECISION_BF16), hi(ref, B, HRM_PRECISION_BF16);
+    for (tr::State *s : {&h, &hi}) {
+        s->reset({});
+        s->set_inputs(tokens.data(), pids.data());
     }
+    EXPECT_EQ(h.carry(0).dtype, HRM_DTYPE_BF16);
+    for (int seg = 0; seg < 2; ++seg) {
+        h.segment_forward(la.data(), qa.data());
+        hi.segment_infer(lb.data(), qb.data());
+        EXPECT_LE(rel_err(la.data(), lb.data(), int64_t(la.size())), 1e-2);
+    }
+    h.grad_zero();
+    h.segment_backward(dl.data(), dq.data());
+    EXPECT_EQ(h.grad(lm).dtype, HRM_DTYPE_F32);
 }
 
 // ---- 2. parity with the PyTorch training step ---------------------------------------------------
@@ -319,6 +329,28 @@ TEST(Train, ParityWithReferenceStep) {
     EXPECT_LE(pe, 1e-4) << "inner.puzzle_emb.local_grad";
     std::printf("[train] parity small: lm_loss %.9g (ref %.9g); worst gradient %.3g (%s); puzzle rows %.3g\n", sums.lm_loss,
                 num(info, "lm_loss"), worst, worst_name.c_str(), pe);
+
+    // The same step with a bf16 forward (spec 1.7 emulation) and fp32 gradients: reported, with a
+    // loose bound (bf16 rounding of every activation, ~4e-3 relative each).
+    {
+        tr::ActShard bf(ref, 0, B, HRM_PRECISION_BF16, true);
+        tr::ActCarry bc;
+        bc.init(B, sp.seq_len);
+        const tr::ActSums bs = bf.step(bc, batch, min_halt.data(), act);
+        double worst_bf = 0;
+        std::string worst_bf_name;
+        for (auto &p : ref.params()) {
+            if (!p.trainable) continue;
+            const hrm_tensor got = bf.state().grad(p.index);
+            const double e = rel_err(static_cast<const float *>(got.data),
+                                     static_cast<const float *>(grads.get(p.name).data), p.numel);
+            if (e > worst_bf) worst_bf = e, worst_bf_name = p.name;
+        }
+        std::printf("[train] parity small, bf16 forward: lm_loss %.6g; worst gradient %.3g (%s)\n", bs.lm_loss, worst_bf,
+                    worst_bf_name.c_str());
+        EXPECT_NEAR(bs.lm_loss, num(info, "lm_loss"), 1e-2 * num(info, "lm_loss"));
+        EXPECT_LE(worst_bf, 0.1);
+    }
 
     // One optimizer step as the engine does it (spec 3.3, 3.5), then every tensor of step1.safetensors.
     const double lr = num(info, "lr"), plr = num(info, "puzzle_emb_lr");

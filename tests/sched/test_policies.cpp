@@ -57,7 +57,7 @@ public:
     ~Decider() { p_->state_free(p_, state_); }
     std::vector<int> operator()(const std::vector<hrm_policy_row> &rows) {
         std::vector<uint8_t> halt(rows.size(), 7);
-        hrm_status *st = p_->decide(p_, state_, static_cast<int64_t>(rows.size()), rows.data(), halt.data());
+        hrm_status *st = p_->decide(p_, state_, static_cast<int64_t>(rows.size()), rows.data(), sizeof(hrm_policy_row), halt.data());
         EXPECT_EQ(st, nullptr) << (st ? st->message : "");
         if (st) toy::services().status_free(st);
         return std::vector<int>(halt.begin(), halt.end());
@@ -195,7 +195,7 @@ TEST(Policies, DecideRejectsRowsOutsideTheState) {
     Decider decide(p.get(), 2);
     hrm_policy_row r = row(2, 1, 0);
     uint8_t halt = 0;
-    hrm_status *st = p->decide(p.get(), decide.state(), 1, &r, &halt);
+    hrm_status *st = p->decide(p.get(), decide.state(), 1, &r, sizeof r, &halt);
     ASSERT_NE(st, nullptr);
     EXPECT_EQ(st->code, HRM_E_INVALID_ARG);
     toy::services().status_free(st);
@@ -205,7 +205,7 @@ TEST(Policies, MultiStartChoosesVerifiedThenConfidenceThenLowestStart) {
     auto p = make_policy(kMulti, nullptr);
     auto choose = [&](std::vector<hrm_policy_row> c) {
         int64_t chosen = -1;
-        hrm_status *st = p->choose(p.get(), static_cast<int64_t>(c.size()), c.data(), &chosen);
+        hrm_status *st = p->choose(p.get(), static_cast<int64_t>(c.size()), c.data(), sizeof(hrm_policy_row), &chosen);
         EXPECT_EQ(st, nullptr);
         return chosen;
     };

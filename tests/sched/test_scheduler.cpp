@@ -329,7 +329,7 @@ hrm_status *HRM_ABI never_state_create(const hrm_policy *, int64_t, hrm_policy_s
 }
 void HRM_ABI never_state_free(const hrm_policy *, hrm_policy_state *) {}
 hrm_status *HRM_ABI never_decide(const hrm_policy *self, hrm_policy_state *, int64_t n, const hrm_policy_row *rows,
-                                 uint8_t *halt) {
+                                 size_t, uint8_t *halt) {
     auto *p = reinterpret_cast<NeverPolicy *>(const_cast<hrm_policy *>(self));
     for (int64_t i = 0; i < n; ++i) {
         p->min_seen = std::min(p->min_seen, rows[i].segment);

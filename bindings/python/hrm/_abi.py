@@ -302,8 +302,8 @@ Policy._fields_ = [
     ("get_spec", CFUNCTYPE(status_p, _pol, POINTER(PolicySpec))),
     ("state_create", CFUNCTYPE(status_p, _pol, c_int64, POINTER(c_void_p))),
     ("state_free", CFUNCTYPE(None, _pol, c_void_p)),
-    ("decide", CFUNCTYPE(status_p, _pol, c_void_p, c_int64, POINTER(PolicyRow), POINTER(c_uint8))),
-    ("choose", CFUNCTYPE(status_p, _pol, c_int64, POINTER(PolicyRow), POINTER(c_int64))),
+    ("decide", CFUNCTYPE(status_p, _pol, c_void_p, c_int64, POINTER(PolicyRow), c_size_t, POINTER(c_uint8))),
+    ("choose", CFUNCTYPE(status_p, _pol, c_int64, POINTER(PolicyRow), c_size_t, POINTER(c_int64))),
     ("get_extension", CFUNCTYPE(c_void_p, _pol, c_char_p)),
     ("destroy", CFUNCTYPE(None, _pol)),
 ]

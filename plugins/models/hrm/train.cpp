@@ -15,7 +15,6 @@
 
 namespace hrm::models::hrm_model {
 
-using hrm::plugin::Error;
 using hrm::plugin::require;
 
 namespace {
@@ -36,11 +35,14 @@ hrm_tensor view(void *data, hrm_dtype dtype, int32_t ndim, const int64_t *shape)
 // The learned-position factor of the input embedding, the same fp32 literal as model.cpp (spec 1.3).
 constexpr float kPosScale = 0.707106781f;
 
-void require_fp32(const hrm_state &s) {
-    require(s.precision == HRM_PRECISION_FP32, HRM_E_UNSUPPORTED,
-            "training runs in fp32 reference mode: create the state with HRM_PRECISION_FP32 "
-            "(bf16 training is not implemented)");
-}
+// The state's linear in its precision, as model.cpp: fp32 master weights, or the bf16 pack with
+// fp32 accumulation and one rounding of the output (spec 1.4.1, 1.7).
+void linear(const float *x, const Linear &w, float *y, int64_t m) { kernels::linear(x, w.w, y, m, w.out, w.in); }
+void linear(const kernels::bf16 *x, const Linear &w, kernels::bf16 *y, int64_t m) { kernels::linear(x, w.packed, y, m); }
+
+// Saved activations are fp32 whatever the forward precision: the backward runs in fp32.
+void save(const float *x, std::vector<float> &out) { std::copy(x, x + out.size(), out.begin()); }
+void save(const kernels::bf16 *x, std::vector<float> &out) { kernels::to_float(x, out.data(), int64_t(out.size())); }
 
 }  // namespace
 
@@ -113,32 +115,57 @@ void Trainer::ensure_saves(hrm_state &s, TrainState &t) const {
 
 // ---- forward ------------------------------------------------------------------------------------
 
-// Model::block (spec 1.4.6) in fp32 with the same kernel calls, keeping its activations:
+// Model::block (spec 1.4.6) with the same kernel calls in the state's precision, keeping its
+// activations (in fp32) for the backward:
 //   h = rms_norm(h + o_proj(attn(rope(qkv_proj(h)))));  h = rms_norm(h + down(swiglu(gate_up(h))))
-// `proj` is [M, D] scratch.
-void Trainer::block_forward(const BlockWeights &w, BlockSave &sv, float *h, int64_t rows, float *proj) const {
+// The state's scratch buffers hold the intermediate results of all rows.
+template <class T>
+void Trainer::block_forward(const BlockWeights &w, BlockSave &sv, Buffers<T> &b, T *h, int64_t rows) const {
     const Config &c = m_.config();
     const int64_t L = c.total_len(), D = c.hidden_size, I = c.intermediate_size();
     const int64_t H = c.num_heads, Dh = c.head_dim(), M = rows * L;
     const float eps = float(c.rms_norm_eps);
 
-    std::copy(h, h + M * D, sv.in.begin());
-    kernels::linear(h, w.qkv.w, sv.qkv.data(), M, 3 * D, D);
-    if (m_.rope()) kernels::rope(sv.qkv.data(), rows, 2 * H, 3 * D, *m_.rope());
-    kernels::attention(sv.qkv.data(), sv.attn.data(), rows, L, H, Dh, sv.lse.data());
-    kernels::linear(sv.attn.data(), w.o.w, proj, M, D, D);
-    kernels::add(h, proj, sv.pre1.data(), M * D);
-    kernels::rms_norm(sv.pre1.data(), sv.n1.data(), M, D, eps);
+    save(h, sv.in);
+    linear(h, w.qkv, b.qkv.data(), M);
+    if (m_.rope()) kernels::rope(b.qkv.data(), rows, 2 * H, 3 * D, *m_.rope());
+    kernels::attention(b.qkv.data(), b.attn.data(), rows, L, H, Dh, sv.lse.data());
+    save(b.qkv.data(), sv.qkv);
+    save(b.attn.data(), sv.attn);
+    linear(b.attn.data(), w.o, b.proj.data(), M);
+    kernels::add(h, b.proj.data(), h, M * D);
+    save(h, sv.pre1);
+    kernels::rms_norm(h, h, M, D, eps);
+    save(h, sv.n1);
 
-    kernels::linear(sv.n1.data(), w.gate_up.w, sv.gu.data(), M, 2 * I, D);
-    kernels::swiglu(sv.gu.data(), sv.act.data(), M, I);
-    kernels::linear(sv.act.data(), w.down.w, proj, M, D, I);
-    kernels::add(sv.n1.data(), proj, sv.pre2.data(), M * D);
-    kernels::rms_norm(sv.pre2.data(), h, M, D, eps);
+    linear(h, w.gate_up, b.gu.data(), M);
+    kernels::swiglu(b.gu.data(), b.act.data(), M, I);
+    save(b.gu.data(), sv.gu);
+    save(b.act.data(), sv.act);
+    linear(b.act.data(), w.down, b.proj.data(), M);
+    kernels::add(h, b.proj.data(), h, M * D);
+    save(h, sv.pre2);
+    kernels::rms_norm(h, h, M, D, eps);
+}
+
+// The one-step-gradient part of the segment (spec 1.5): z_L = L_level(z_L, z_H + x), then
+// z_H = H_level(z_H, z_L), with the arithmetic of Model::module_rows (the injection is formed
+// first, checklist 8.2).
+template <class T>
+void Trainer::grad_updates(hrm_state &s, Buffers<T> &b, TrainState &t) const {
+    const Config &c = m_.config();
+    const int64_t n = s.batch * c.total_len() * c.hidden_size;
+    kernels::add(b.zH.data(), b.x.data(), b.inj.data(), n);
+    kernels::add(b.zL.data(), b.inj.data(), b.zL.data(), n);
+    for (size_t k = 0; k < m_.weights().l_blocks().size(); ++k)
+        block_forward(m_.weights().l_blocks()[k], t.l_saves[k], b, b.zL.data(), s.batch);
+    kernels::add(b.zH.data(), b.zL.data(), b.zH.data(), n);
+    for (size_t k = 0; k < m_.weights().h_blocks().size(); ++k)
+        block_forward(m_.weights().h_blocks()[k], t.h_saves[k], b, b.zH.data(), s.batch);
+    save(b.zH.data(), t.zH_out);
 }
 
 void Trainer::segment_forward(hrm_state &s, float *logits, float *q, const hrm_host *host) const {
-    require_fp32(s);
     for (int64_t r = 0; r < s.batch; ++r)
         require(s.was_reset[sz(r)] && s.has_inputs[sz(r)], HRM_E_INVALID_ARG,
                 "row " + std::to_string(r) + " has no " + (s.was_reset[sz(r)] ? "inputs (call set_inputs)" : "carry (call reset)"));
@@ -156,19 +183,8 @@ void Trainer::segment_forward(hrm_state &s, float *logits, float *q, const hrm_h
         if (i != N - 1) m_.update(s, HRM_LEVEL_H, host);
     }
 
-    // The one-step-gradient part: z_L = L_level(z_L, z_H + x), then z_H = H_level(z_H, z_L), with the
-    // arithmetic of Model::module_rows (the injection is formed first, checklist 8.2).
-    Buffers<float> &b = s.f32;
-    const int64_t n = s.batch * c.total_len() * c.hidden_size;
-    kernels::add(b.zH.data(), b.x.data(), b.inj.data(), n);
-    kernels::add(b.zL.data(), b.inj.data(), b.zL.data(), n);
-    for (size_t k = 0; k < m_.weights().l_blocks().size(); ++k)
-        block_forward(m_.weights().l_blocks()[k], t.l_saves[k], b.zL.data(), s.batch, b.proj.data());
-    kernels::add(b.zH.data(), b.zL.data(), b.zH.data(), n);
-    for (size_t k = 0; k < m_.weights().h_blocks().size(); ++k)
-        block_forward(m_.weights().h_blocks()[k], t.h_saves[k], b.zH.data(), s.batch, b.proj.data());
-
-    std::copy(b.zH.begin(), b.zH.end(), t.zH_out.begin());
+    if (s.precision == HRM_PRECISION_FP32) grad_updates(s, s.f32, t);
+    else grad_updates(s, s.bf16, t);
     t.tokens = s.tokens;
     t.puzzle_ids = s.puzzle_ids;
     t.has_forward = true;
@@ -206,7 +222,6 @@ void Trainer::block_backward(const BlockWeights &w, const BlockGrads &gi, const 
 }
 
 void Trainer::segment_backward(hrm_state &s, const float *dlogits, const float *dq) const {
-    require_fp32(s);
     TrainState &t = train_state(s);
     require(t.has_forward, HRM_E_INVALID_ARG, "segment_backward needs a segment_forward on the state first");
     ensure_grads(s, t);

@@ -1,5 +1,7 @@
-// The HRM training extension (ext/draft/train.h) in fp32 reference mode: one ACT segment with the
-// reference's one-step gradient (spec 1.5) and its backward pass on the kernels' fp32 backwards.
+// The HRM training extension (ext/draft/train.h): one ACT segment with the reference's one-step
+// gradient (spec 1.5) and its backward pass on the kernels' fp32 backwards. The forward runs in the
+// state's precision (fp32 reference mode, or the bf16 emulation of spec 1.7); the saved
+// activations, the backward and the gradients are always fp32 (on the fp32 master weights).
 //
 // segment_forward runs the no-grad part of the schedule through Model::update, then the last L
 // and H updates again here, keeping every activation their backward needs, then the readout.
@@ -86,7 +88,8 @@ private:
     TrainState &train_state(hrm_state &s) const;
     void ensure_grads(hrm_state &s, TrainState &t) const;
     void ensure_saves(hrm_state &s, TrainState &t) const;
-    void block_forward(const BlockWeights &w, BlockSave &sv, float *h, int64_t rows, float *proj) const;
+    template <class T> void block_forward(const BlockWeights &w, BlockSave &sv, Buffers<T> &b, T *h, int64_t rows) const;
+    template <class T> void grad_updates(hrm_state &s, Buffers<T> &b, TrainState &t) const;
     void block_backward(const BlockWeights &w, const BlockGrads &gi, const BlockSave &sv, TrainState &t,
                         int64_t rows) const;
 };

@@ -132,8 +132,9 @@ void add_ground_truth(const std::vector<TestRow>& rows, Voter& voter) {
 }
 
 Tally vote_predictions(const std::vector<TestRow>& rows, std::string_view jsonl, const std::string& where, Voter& voter) {
+  using Type = common::json::Value::Type;
   Tally tally;
-  size_t row = 0, lineno = 0, pos = 0;
+  size_t next_row = 0, lineno = 0, pos = 0;
   while (pos < jsonl.size()) {
     size_t eol = jsonl.find('\n', pos);
     if (eol == std::string_view::npos) eol = jsonl.size();
@@ -142,22 +143,61 @@ Tally vote_predictions(const std::vector<TestRow>& rows, std::string_view jsonl,
     ++lineno;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     const std::string at = where + ":" + std::to_string(lineno);
-    if (row >= rows.size())
-      throw Error(HRM_E_FORMAT, at + ": more predictions than the " + std::to_string(rows.size()) + " test rows");
     const auto v = common::json::parse(line, at);
-    const auto* puzzle = v.find("puzzle");
-    const auto* pred = v.find("prediction");
-    const auto* q = v.find("q_halt");
-    if (!puzzle || !puzzle->is_string() || !pred) throw Error(HRM_E_FORMAT, at + ": needs \"puzzle\" and \"prediction\"");
-    if (q && q->type != common::json::Value::Type::Number) throw Error(HRM_E_FORMAT, at + ": \"q_halt\" must be a number");
-    if (puzzle->string != rows[row].puzzle)
-      throw Error(HRM_E_FORMAT, at + ": puzzle \"" + puzzle->string + "\" but test row " + std::to_string(row) + " is \"" +
+    if (!v.is_object()) throw Error(HRM_E_FORMAT, at + ": expected a JSON object");
+
+    // Which row, which puzzle, which answer and confidence, in either form.
+    size_t row = next_row;
+    std::string puzzle;
+    Grid answer;
+    double q_halt = 0.0;
+    if (const auto* index = v.find("index")) {  // hrm solve's output
+      if (!index->is_integer || index->integer < 0) throw Error(HRM_E_FORMAT, at + ": \"index\" must be an integer >= 0");
+      row = size_t(index->integer);
+      const auto* input = v.find("input");
+      if (!input || !input->is_string()) throw Error(HRM_E_FORMAT, at + ": \"input\" must be the instance text");
+      const auto instance = common::json::parse(input->string, at + ": input");
+      const auto* name = instance.find("puzzle") ? instance.find("puzzle") : instance.find("task");
+      if (!name || !name->is_string()) throw Error(HRM_E_FORMAT, at + ": the instance names no puzzle or task");
+      puzzle = name->string;
+      if (const auto* solution = v.find("solution")) {
+        if (!solution->is_string()) throw Error(HRM_E_FORMAT, at + ": \"solution\" must be a string");
+        answer = parse_grid(solution->string, at + ": solution");
+      } else if (!v.find("error")) {
+        throw Error(HRM_E_FORMAT, at + ": needs \"solution\" or \"error\"");
+      }
+      if (const auto* q = v.find("q")) {
+        if (!q->is_array() || q->array.empty() || q->array[0].type != Type::Number)
+          throw Error(HRM_E_FORMAT, at + ": \"q\" must be [q_halt, q_continue]");
+        q_halt = q->array[0].number;
+      }
+    } else {
+      const auto* name = v.find("puzzle");
+      const auto* pred = v.find("prediction");
+      const auto* q = v.find("q_halt");
+      if (!name || !name->is_string() || !pred) throw Error(HRM_E_FORMAT, at + ": needs \"puzzle\" and \"prediction\"");
+      if (q && q->type != Type::Number) throw Error(HRM_E_FORMAT, at + ": \"q_halt\" must be a number");
+      puzzle = name->string;
+      answer = prediction_grid(*pred, at);
+      q_halt = q ? q->number : 0.0;
+    }
+    if (row >= rows.size())
+      throw Error(HRM_E_FORMAT, at + ": row " + std::to_string(row) + " but the dataset has " + std::to_string(rows.size()) +
+                                    " test rows (more predictions than rows?)");
+    if (puzzle != rows[row].puzzle)
+      throw Error(HRM_E_FORMAT, at + ": puzzle \"" + puzzle + "\" but test row " + std::to_string(row) + " is \"" +
                                     rows[row].puzzle + "\" (lines must follow the dataset's test rows)");
+    next_row = row + 1;
     ++tally.predicted;
-    if (!voter.add_prediction(puzzle->string, rows[row].input, prediction_grid(*pred, at), q ? q->number : 0.0)) ++tally.unmatched;
-    ++row;
+    if (!voter.add_prediction(puzzle, rows[row].input, answer, q_halt)) ++tally.unmatched;
   }
   return tally;
+}
+
+std::string instance_line(const std::string& task, int64_t test_index, const TestRow& row) {
+  return "{\"task\": " + common::json::quote(task) + ", \"test_index\": " + std::to_string(test_index) +
+         ", \"input\": " + grid_to_json(row.input) + ", \"output\": " + grid_to_json(row.label) +
+         ", \"puzzle\": " + common::json::quote(row.puzzle) + "}";
 }
 
 }  // namespace hrm::arc

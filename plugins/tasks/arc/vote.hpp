@@ -68,16 +68,25 @@ struct TestRow {
 // input of the task of that name.
 void add_ground_truth(const std::vector<TestRow>& rows, Voter& voter);
 
-// Votes a predictions file: JSON lines, one per test row in row order (blank lines skipped),
+// Votes a predictions file of JSON lines (blank lines skipped), in either of two forms:
 //   {"puzzle": "<name>", "prediction": [[...]] | [900 tokens] | [], "q_halt": <logit>}
-// A token prediction is cropped by the reference rule; [] is "no answer"; q_halt is optional (0).
+//       one line per test row, in row order. A token prediction is cropped by the reference rule;
+//       [] is "no answer"; q_halt is optional (0).
+//   {"index": i, "input": "<plugin instance>", "solution": "[[...]]", "q": [q_halt, q_continue]}
+//       the output of `hrm solve --task arc` on the dataset's test_instances.jsonl: row i, the
+//       puzzle named by the instance; a line with "error" instead of a solution is no answer.
 // Each line's puzzle must be its row's, so a file from another dataset or order is refused.
 // Throws hrm::plugin::Error(HRM_E_FORMAT) naming `where`:<line>.
 struct Tally {
-  int64_t predicted = 0;  // rows with a prediction
+  int64_t predicted = 0;  // rows with a prediction (an empty one included)
   int64_t unmatched = 0;  // of which not matched to a declared test input (see add_prediction)
 };
 Tally vote_predictions(const std::vector<TestRow>& rows, std::string_view jsonl, const std::string& where, Voter& voter);
+
+// One plugin instance line (see plugin.cpp) for a test row of task `task`, test input index
+// `test_index`: the row's (augmented) input and expected output and its puzzle name. The dataset
+// build writes these as test_instances.jsonl, so that `hrm solve` can run the test split.
+std::string instance_line(const std::string& task, int64_t test_index, const TestRow& row);
 
 // Scores over the tasks whose every test has an expected output (others are left out).
 struct Score {

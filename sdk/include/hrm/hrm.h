@@ -141,12 +141,12 @@ typedef struct hrm_session hrm_session;   /* opaque */
 
 typedef struct hrm_session_params {
     uint32_t struct_size;
-    int32_t n_threads;          /* oneTBB workers; 0 = the runtime's setting */
+    int32_t n_threads;          /* oneTBB workers; 0 = oneTBB's default (all cores) */
     int64_t batch_size;         /* slots in flight; default 64 */
     int64_t shard_size;         /* rows per model state; 0 = batch_size / n_threads */
-    hrm_precision precision;    /* default: the model's default_precision */
+    hrm_precision precision;    /* HRM_PRECISION_*, or -1 (the init default): the model's default_precision */
     int32_t reserved;
-    uint64_t seed;              /* seeds the perturbed starts of multi-start policies */
+    uint64_t seed;              /* with each instance's bytes, seeds its perturbed multi-start starts */
 } hrm_session_params;
 
 /* [thread-safe] Defaults into *params; size = sizeof(hrm_session_params) as you compiled it. */

@@ -42,6 +42,15 @@ typedef struct hrm_policy_row {
     uint64_t prediction_hash;   /* hash of the predicted tokens; 0 if not computed */
 } hrm_policy_row;
 
+/* Row i of an array of rows of row_size bytes, copied into *out: members the sender's struct
+ * did not have are zero, members it has and this header does not are ignored. */
+static inline void hrm_policy_row_get(const hrm_policy_row *rows, size_t row_size, int64_t i, hrm_policy_row *out) {
+    const unsigned char *src = (const unsigned char *)rows + (size_t)i * row_size;
+    unsigned char *dst = (unsigned char *)out;
+    size_t k, n = row_size < sizeof(hrm_policy_row) ? row_size : sizeof(hrm_policy_row);
+    for (k = 0; k < sizeof(hrm_policy_row); ++k) dst[k] = k < n ? src[k] : 0;
+}
+
 typedef struct hrm_policy_state hrm_policy_state;   /* opaque, defined by the plugin */
 
 typedef struct hrm_policy {
@@ -57,13 +66,16 @@ typedef struct hrm_policy {
     /* [thread-safe, not concurrently with calls on the same state] Accepts NULL. */
     void (HRM_ABI *state_free)(const struct hrm_policy *self, hrm_policy_state *state);
     /* [state-serial] For each of n rows set halt[i] = 1 (stop) or 0 (continue). A row with
-     * segment == 1 is new in its slot: forget what the slot remembered. */
+     * segment == 1 is new in its slot: forget what the slot remembered. rows is an array of n
+     * elements of row_size bytes (sizeof(hrm_policy_row) as the scheduler was compiled): read
+     * them with hrm_policy_row_get so rows may grow. Borrowed for the call. */
     hrm_status *(HRM_ABI *decide)(const struct hrm_policy *self, hrm_policy_state *state, int64_t n,
-                                  const hrm_policy_row *rows, uint8_t *halt);
+                                  const hrm_policy_row *rows, size_t row_size, uint8_t *halt);
     /* [thread-safe] Optional (NULL when n_starts == 1): pick the answer among the n finished
-     * candidates of one instance (their final rows); *chosen receives an index < n. */
+     * candidates of one instance (their final rows, row_size bytes each, as for decide);
+     * *chosen receives an index < n. */
     hrm_status *(HRM_ABI *choose)(const struct hrm_policy *self, int64_t n, const hrm_policy_row *candidates,
-                                  int64_t *chosen);
+                                  size_t row_size, int64_t *chosen);
 
     /* [thread-safe] Optional extension by id, or NULL. */
     const void *(HRM_ABI *get_extension)(const struct hrm_policy *self, const char *id);
