@@ -32,11 +32,6 @@
 #include "cli.hpp"
 #include "commands.hpp"
 
-// Declared in commands.hpp once the runner dispatches to them; repeated here so this file also
-// builds before that.
-int cmd_arc_dataset(int argc, char **argv);
-int cmd_arc_eval(int argc, char **argv);
-
 using namespace hrm::runner;
 namespace arc = hrm::arc;
 namespace fs = std::filesystem;

@@ -4,6 +4,7 @@
 // PyTorch re-implementation (tests/parity/bench_torch.py) run from this command as the baseline.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iomanip>
@@ -17,10 +18,17 @@
 
 #include <sys/resource.h>
 
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
 #include <hrm/common/json.hpp>
+#include <hrm/kernels/bf16.hpp>
+#include <hrm/kernels/matmul.hpp>
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "model_file.hpp"
+#include "task.hpp"
 
 using namespace hrm::runner;
 using Clock = std::chrono::steady_clock;
@@ -185,16 +193,119 @@ int bench_model(int argc, char **argv) {
     return 0;
 }
 
+// Throughput of independent bf16 matmuls (HRM's qkv shape at batch 64) on 1 thread and on n
+// threads, each thread its own products: the scaling ceiling of this machine for work like the
+// scheduler's shards. On 2 vCPUs sharing one core it is well below 2.
+double matmul_thread_ratio(int n_threads, double min_time) {
+    const int64_t m = 64 * 82, n = 1536, k = 512;
+    std::vector<float> w(size_t(n * k), 0.01f);
+    const hrm::kernels::PackedWeight packed(w.data(), n, k);
+    auto rate = [&](int threads) {
+        std::atomic<int64_t> done{0};
+        const auto t0 = Clock::now();
+        tbb::task_arena arena(threads);
+        arena.execute([&] {
+            tbb::parallel_for(0, threads, [&](int) {
+                std::vector<hrm::kernels::bf16> x(size_t(m * k), hrm::kernels::to_bf16(0.5f));
+                std::vector<float> y(size_t(m * n));
+                while (std::chrono::duration<double>(Clock::now() - t0).count() < min_time) {
+                    hrm::kernels::linear(x.data(), packed, y.data(), m);
+                    ++done;
+                }
+            });
+        });
+        return double(done) / std::chrono::duration<double>(Clock::now() - t0).count();
+    };
+    const double one = rate(1);
+    return rate(n_threads) / one;
+}
+
+int bench_solve(int argc, char **argv) {
+    CommonOptions common;
+    std::string model_arg, task_name = "sudoku", input, policies = "fixed,q-halt,verify", threads_list;
+    int64_t batch = 64, limit = 256;
+    po::options_description opts("hrm bench solve options");
+    opts.add_options()
+        ("model,m", po::value(&model_arg), "checkpoint (.safetensors); default: the bundled model of the task")
+        ("task,t", po::value(&task_name), "task (default sudoku)")
+        ("input", po::value(&input)->required(), "puzzles in the task's format")
+        ("limit", po::value(&limit), "use at most this many puzzles (default 256)")
+        ("policies", po::value(&policies), "policies to compare (default fixed,q-halt,verify)")
+        ("threads", po::value(&threads_list), "thread counts to compare (default 1,<all cores>)")
+        ("batch", po::value(&batch), "slots in flight (default 64)");
+    add_common_options(opts, common);
+    po::positional_options_description pos;
+    pos.add("input", 1);
+    po::variables_map vm;
+    if (int rc = parse_args(argc, argv, "hrm bench solve [--model M] --task T PUZZLES [--policies a,b]", opts, pos, vm);
+        rc >= 0)
+        return rc;
+    const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+    if (threads_list.empty()) threads_list = cores > 1 ? "1," + std::to_string(cores) : "1";
+    const Config config = load_config(common);
+
+    hrm::Runtime runtime = open_runtime(common);
+    hrm::Instance encoder = runtime.create(HRM_KIND_ENCODER, task_name, config.section_text("task"));
+    const Task task(encoder.encoder());
+    if (model_arg.empty()) model_arg = bundled_model_path(task.name());
+    hrm::Instance model = open_model(runtime, model_arg, config);
+    const std::string text = read_input(input);
+    std::vector<hrm_blob> instances;
+    for (auto r : task.split(text)) {
+        if (int64_t(instances.size()) >= limit) break;
+        instances.push_back(hrm_blob{r.data(), r.size()});
+    }
+
+    std::cout << std::fixed << instances.size() << " puzzles of " << input << ", batch " << batch << "\n"
+              << "policy        threads  puzzles/s  solved   mean segments\n";
+    std::map<std::string, double> base;   // puzzles/s of each policy on 1 thread
+    for (const auto &policy_name : split_list(policies)) {
+        hrm::Instance policy = runtime.create(HRM_KIND_POLICY, policy_name, config.section_text("policy"));
+        for (const auto &t : split_list(threads_list)) {
+            hrm_session_params params;
+            hrm_session_params_init(&params, sizeof params);
+            params.n_threads = std::stoi(t);
+            params.batch_size = batch;
+            hrm_session *raw = nullptr;
+            hrm::check(hrm_session_create(model.get(), encoder.get(), policy.get(), &params, &raw));
+            const std::unique_ptr<hrm_session, decltype(&hrm_session_free)> session(raw, hrm_session_free);
+            std::vector<hrm_result> results(instances.size());
+            const auto t0 = Clock::now();
+            hrm::check(hrm_session_solve(session.get(), instances.data(), int64_t(instances.size()), results.data(),
+                                         sizeof(hrm_result), nullptr, nullptr));
+            const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+            int64_t solved = 0, segments = 0;
+            for (auto &r : results) {
+                solved += r.verified == 1;
+                segments += r.segments;
+                hrm_result_clear(&r);
+            }
+            const double rate = double(instances.size()) / seconds;
+            if (t == "1") base[policy_name] = rate;
+            std::cout << std::left << std::setw(14) << policy_name << std::right << std::setw(7) << t << std::setw(11)
+                      << std::setprecision(2) << rate << std::setw(8) << std::setprecision(1)
+                      << 100.0 * double(solved) / double(instances.size()) << "%" << std::setw(15)
+                      << std::setprecision(2) << double(segments) / double(instances.size());
+            if (t != "1" && base.count(policy_name)) std::cout << "   x" << rate / base[policy_name] << " vs 1 thread";
+            std::cout << "\n";
+        }
+    }
+    std::cout << std::setprecision(2) << "plain bf16 matmul throughput, " << cores << " threads vs 1: x"
+              << matmul_thread_ratio(cores, 2.0) << "\n";
+    return 0;
+}
+
 }  // namespace
 
 int cmd_bench(int argc, char **argv) {
-    const std::string usage = "usage: hrm bench model ... (hrm bench <what> --help)\n";
+    const std::string usage = "usage: hrm bench model|solve ... (hrm bench <what> --help)\n";
     if (argc < 2) {
         std::cerr << usage;
         return 2;
     }
     const std::string what = argv[1];
     if (what == "model") return bench_model(argc - 1, argv + 1);
+    if (what == "solve") return bench_solve(argc - 1, argv + 1);
     if (what == "--help" || what == "-h") {
         std::cout << usage;
         return 0;

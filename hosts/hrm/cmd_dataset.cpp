@@ -201,6 +201,7 @@ int cmd_dataset(int argc, char **argv) {
         return 2;
     }
     const std::string verb = argv[1];
+    if (verb == "build" && argc > 2 && std::string(argv[2]) == "arc") return cmd_arc_dataset(argc - 1, argv + 1);
     if (verb == "build") return build_or_import(argc - 1, argv + 1, false);
     if (verb == "import") return build_or_import(argc - 1, argv + 1, true);
     if (verb == "info") return info(argc - 1, argv + 1);

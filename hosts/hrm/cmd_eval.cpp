@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <string_view>
 
 #include <hrm/common/safetensors.hpp>
 #include <hrm/train/checkpoint.hpp>
@@ -19,6 +20,11 @@ using namespace hrm::runner;
 namespace fs = std::filesystem;
 
 int cmd_eval(int argc, char **argv) {
+    // ARC is scored from predictions with voting over augmentations (cmd_arc.cpp).
+    for (int i = 1; i < argc; ++i)
+        if (std::string_view(argv[i]) == "--task=arc" ||
+            (i + 1 < argc && std::string_view(argv[i]) == "--task" && std::string_view(argv[i + 1]) == "arc"))
+            return cmd_arc_eval(argc, argv);
     CommonOptions common;
     std::string checkpoint, data, precision;
     int64_t batch = 64;

@@ -10,6 +10,8 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_gridnav(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_arc_dataset(int argc, char **argv);
+int cmd_arc_eval(int argc, char **argv);
 int cmd_gridnav_oracle(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_forward(int argc, char **argv);

@@ -5,7 +5,7 @@
 #include "hrm/hrm_plugin.hpp"
 #include "hrm/hrm_policy.h"
 
-#include <atomic>
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,17 +24,17 @@ namespace {
 constexpr size_t kClassCount = std::size(hrm::policies::kPolicyClasses);
 const char *const kNoFeatures[] = {nullptr};
 
-struct Descriptors {
-    hrm_descriptor items[kClassCount];
-    Descriptors() {
-        for (size_t i = 0; i < kClassCount; ++i) {
-            const auto &c = hrm::policies::kPolicyClasses[i];
-            items[i] = hrm_descriptor{sizeof(hrm_descriptor), HRM_KIND_POLICY, c.id, c.name, "1.0.0",
-                                      "hrm-sdk", c.description, "", kNoFeatures};
-        }
+// The descriptors of kPolicyClasses, in the same order.
+std::array<hrm_descriptor, kClassCount> make_descriptors() {
+    std::array<hrm_descriptor, kClassCount> items;
+    for (size_t i = 0; i < kClassCount; ++i) {
+        const auto &c = hrm::policies::kPolicyClasses[i];
+        items[i] = hrm_descriptor{sizeof(hrm_descriptor), HRM_KIND_POLICY, c.id, c.name, "1.0.0",
+                                  "hrm-sdk", c.description, "", kNoFeatures};
     }
-};
-const Descriptors kDescriptors;
+    return items;
+}
+const std::array<hrm_descriptor, kClassCount> kDescriptors = make_descriptors();
 
 // One created policy: the vtable handed out first, so the vtable pointer is the instance pointer.
 struct Instance {
@@ -110,18 +110,12 @@ void HRM_ABI policy_destroy(const hrm_policy *self) { delete &const_cast<Instanc
 
 // ---- Factory ------------------------------------------------------------------------------------
 
-uint32_t HRM_ABI factory_count(const hrm_factory *) { return static_cast<uint32_t>(kClassCount); }
-
-const hrm_descriptor *HRM_ABI factory_get_descriptor(const hrm_factory *, uint32_t index) {
-    return index < kClassCount ? &kDescriptors.items[index] : nullptr;
-}
-
 hrm_status *HRM_ABI factory_create(const hrm_factory *, const char *id, const hrm_host *host,
                                    const hrm_instance_params *params, const void **out) {
     return guard(host, [&] {
         require(id != nullptr && out != nullptr, HRM_E_INVALID_ARG, "create: id or out is NULL");
         const hrm_descriptor *desc = nullptr;
-        for (const hrm_descriptor &d : kDescriptors.items)
+        for (const hrm_descriptor &d : kDescriptors)
             if (std::string_view(d.id) == id) desc = &d;
         require(desc != nullptr, HRM_E_NOT_FOUND, std::string("no policy class with id '") + id + "'");
         // Read config only when the caller's params struct is large enough to hold it.
@@ -150,26 +144,9 @@ hrm_status *HRM_ABI factory_create(const hrm_factory *, const char *id, const hr
 }
 
 const hrm_factory kFactory = {sizeof(hrm_factory), HRM_API_VERSION, nullptr,
-                              factory_count, factory_get_descriptor, factory_create};
-
-// ---- Plugin lifecycle ---------------------------------------------------------------------------
-
-std::atomic<int> g_init_count{0};   // init may be called by several loaders (hrm_plugin.h)
-
-bool HRM_ABI plugin_init(const hrm_host *, const char *) {
-    ++g_init_count;
-    return true;
-}
-
-void HRM_ABI plugin_deinit(void) { --g_init_count; }
-
-const hrm_factory *HRM_ABI plugin_get_factory(const char *factory_id) {
-    return factory_id && std::string_view(factory_id) == HRM_FACTORY_POLICY ? &kFactory : nullptr;
-}
+                              hrm::plugin::class_count<kDescriptors>, hrm::plugin::class_descriptor<kDescriptors>,
+                              factory_create};
 
 }  // namespace
 
-HRM_PLUGIN_ENTRY hrm_status *HRM_ABI hrm_plugin_negotiate(const hrm_loader_info *loader, hrm_plugin_info *out) {
-    return hrm::plugin::negotiate(loader, out, "org.hrm-sdk.policies", "1.0.0", plugin_init, plugin_deinit,
-                                  plugin_get_factory);
-}
+HRM_PLUGIN_DEFINE_ENTRY("org.hrm-sdk.policies", "1.0.0", HRM_FACTORY_POLICY, kFactory)

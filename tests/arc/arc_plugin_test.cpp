@@ -178,6 +178,7 @@ TEST(ArcPlugin, EncodesWithLabelsAndPuzzleIds) {
   b = blob(kInstance);
   ASSERT_EQ(take(plain.enc->encode(plain.enc, &b, &tv.t, nullptr, nullptr, &pid)), "");
   EXPECT_EQ(pid, 0) << "no table: blank";
+  std::filesystem::remove(ids);
 }
 
 TEST(ArcPlugin, RejectsBadInstancesAndConfigs) {

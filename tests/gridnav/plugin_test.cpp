@@ -1,9 +1,7 @@
 // Loads the gridnav plugin .so with dlopen and a minimal fake host and drives it through the
-// encoder ABI exactly as libhrm would (the fake host follows tests/tasks/plugin_test.cpp). The
+// encoder ABI exactly as libhrm would (the fake host of tests/common/plugin_host.hpp). The
 // task logic itself is covered by gridnav_test.cpp; this checks the glue and the [task] config.
 #include <gtest/gtest.h>
-
-#include <dlfcn.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -15,77 +13,23 @@
 #include <vector>
 
 #include "hrm/hrm_encoder.h"
+#include "encoder_calls.hpp"
+#include "plugin_host.hpp"
 
 #include "grid.hpp"
 #include "window.hpp"
 
-// The host owns the status type; this fake host defines its own.
-struct hrm_status {
-  hrm_code code;
-  std::string message;
-};
-
 namespace {
 
-hrm_status* HRM_ABI fake_status(const hrm_host*, hrm_code code, const char* message) {
-  return new hrm_status{code, message ? message : ""};
-}
-void HRM_ABI fake_log(const hrm_host*, hrm_log_level, const char*) {}
-void* HRM_ABI fake_alloc(const hrm_host*, size_t size) { return std::aligned_alloc(64, (size + 63) / 64 * 64); }
-void HRM_ABI fake_free(const hrm_host*, void* p) { std::free(p); }
-bool HRM_ABI fake_parallel_for(const hrm_host*, uint32_t, void(HRM_ABI*)(void*, uint32_t), void*) { return false; }
-const void* HRM_ABI fake_extension(const hrm_host*, const char*) { return nullptr; }
-
-const hrm_host kHost = {sizeof(hrm_host), HRM_API_VERSION, nullptr,           fake_status, fake_log,
-                        fake_alloc,       fake_free,       fake_parallel_for, fake_extension};
-
-// Takes a status; returns "" for success, else "<code>: <message>".
-std::string take(hrm_status* st) {
-  if (!st) return "";
-  std::string s = std::to_string(st->code) + ": " + st->message;
-  delete st;
-  return s;
-}
-
-std::string take(hrm_blob b) {
-  std::string s(static_cast<const char*>(b.data), b.size);
-  std::free(const_cast<void*>(b.data));
-  return s;
-}
-
-hrm_blob blob(const std::string& s) { return hrm_blob{s.data(), s.size()}; }
-
-struct View {
-  std::vector<int64_t> shape;
-  hrm_tensor t{};
-  View(std::vector<int32_t>& v, std::vector<int64_t> dims) : shape(std::move(dims)) {
-    t.data = v.data();
-    t.dtype = HRM_DTYPE_I32;
-    t.ndim = static_cast<int32_t>(shape.size());
-    t.shape = shape.data();
-    t.device = HRM_DEVICE_CPU;
-  }
-};
+using test_host::blob;
+using test_host::kHost;
+using test_host::take;
+using test_host::View;
 
 // The loaded plugin library (negotiated and initialised once per test).
-class Library {
+class Library : public test_host::Library {
  public:
-  Library() {
-    lib_ = dlopen(HRM_GRIDNAV_PLUGIN, RTLD_NOW | RTLD_LOCAL);
-    if (!lib_) throw std::runtime_error(dlerror());
-    auto negotiate = reinterpret_cast<hrm_plugin_negotiate_fn>(dlsym(lib_, HRM_PLUGIN_ENTRY_SYMBOL));
-    if (!negotiate) throw std::runtime_error("no entry symbol");
-    hrm_loader_info loader{sizeof(hrm_loader_info), 1, 1, HRM_API_VERSION, &kHost};
-    info_.struct_size = sizeof(info_);
-    if (!take(negotiate(&loader, &info_)).empty() || info_.abi_major != 1) throw std::runtime_error("negotiate");
-    if (!info_.init(&kHost, HRM_GRIDNAV_PLUGIN)) throw std::runtime_error("init");
-    factory = info_.get_factory(HRM_FACTORY_ENCODER);
-    if (!factory) throw std::runtime_error("no encoder factory");
-  }
-  ~Library() {
-    info_.deinit();
-    dlclose(lib_);
-  }
+  Library() : test_host::Library(HRM_GRIDNAV_PLUGIN, HRM_FACTORY_ENCODER) {}
   // "" and *out set, or the error.
   std::string create(const char* config, const hrm_encoder** out, const char* id = "gridnav") {
     hrm_instance_params params;
@@ -96,15 +40,10 @@ class Library {
     *out = static_cast<const hrm_encoder*>(p);
     return err;
   }
-  const hrm_factory* factory = nullptr;
-
- private:
-  void* lib_ = nullptr;
-  hrm_plugin_info info_{};
 };
 
 // One encoder instance with a given config.
-class Encoder {
+class Encoder : public test_host::EncoderCalls {
  public:
   Encoder(Library& lib, const char* config = nullptr) {
     std::string err = lib.create(config, &enc);
@@ -114,33 +53,6 @@ class Encoder {
   }
   ~Encoder() { enc->destroy(enc); }
 
-  std::vector<std::string> split(const std::string& text) {
-    std::vector<std::string> out;
-    hrm_blob whole = blob(text);
-    size_t offset = 0;
-    for (;;) {
-      hrm_blob rec{};
-      EXPECT_EQ(take(enc->split(enc, &whole, &offset, &rec)), "");
-      if (!rec.data) break;
-      out.emplace_back(static_cast<const char*>(rec.data), rec.size);
-    }
-    return out;
-  }
-  std::string encode(const std::string& instance, std::vector<int32_t>& tokens, std::vector<int32_t>& labels,
-                     int32_t& has_labels) {
-    tokens.assign(static_cast<size_t>(spec.seq_len), -1);
-    labels.assign(static_cast<size_t>(spec.seq_len), -1);
-    View t(tokens, {spec.seq_len}), l(labels, {spec.seq_len});
-    hrm_blob in = blob(instance);
-    int32_t pid = -1;
-    return take(enc->encode(enc, &in, &t.t, &l.t, &has_labels, &pid));
-  }
-  std::string decode(const std::string& instance, std::vector<int32_t>& predictions) {
-    View p(predictions, {spec.seq_len});
-    hrm_blob in = blob(instance), out{};
-    std::string err = take(enc->decode(enc, &in, &p.t, &out));
-    return err.empty() ? take(out) : "ERROR " + err;
-  }
   // Returns valid (or -1 on error, with the error in *error).
   int verify(const std::string& instance, const std::string& solution, double* score, std::string* error = nullptr) {
     hrm_blob in = blob(instance), sol = blob(solution);
@@ -149,30 +61,6 @@ class Encoder {
     if (error) *error = err;
     return err.empty() ? valid : -1;
   }
-  std::string solve(const std::string& instance, hrm_solve_stats* stats = nullptr) {
-    hrm_blob in = blob(instance), out{};
-    std::string err = take(enc->solve(enc, &in, &out, stats));
-    return err.empty() ? take(out) : "ERROR " + err;
-  }
-  std::string generate(uint64_t seed, const char* options) {
-    hrm_blob out{};
-    std::string err = take(enc->generate(enc, seed, options, &out));
-    return err.empty() ? take(out) : "ERROR " + err;
-  }
-  std::string augment(uint64_t id, bool inverse, std::vector<int32_t>& rows, std::vector<int32_t>& out) {
-    out.assign(rows.size(), -1);
-    const int64_t n = static_cast<int64_t>(rows.size()) / spec.seq_len;
-    View s(rows, {n, spec.seq_len}), d(out, {n, spec.seq_len});
-    return take(enc->augment(enc, id, inverse ? 1 : 0, &s.t, &d.t));
-  }
-  std::string render(const std::string& instance, const std::string* solution, hrm_render_format format) {
-    hrm_blob in = blob(instance), sol = solution ? blob(*solution) : hrm_blob{}, out{};
-    std::string err = take(enc->render(enc, &in, solution ? &sol : nullptr, format, &out));
-    return err.empty() ? take(out) : "ERROR " + err;
-  }
-
-  const hrm_encoder* enc = nullptr;
-  hrm_encoder_spec spec{};
 };
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }

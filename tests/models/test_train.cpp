@@ -226,16 +226,24 @@ TEST(Train, ExtensionContract) {
     EXPECT_EQ(a.carry(1).name, "z_L");
     EXPECT_EQ(a.carry(0).shape, (std::vector<int64_t>{B, sp.seq_len + sp.prefix_len, sp.hidden_size}));
 
-    // Gradients accumulate until grad_zero.
+    // Gradients accumulate until grad_zero: two identical segments give twice the gradient.
     std::vector<float> dl(la.size(), 0.01f), dq(qa.size(), 0.5f);
+    auto segment = [&] {
+        a.reset({});
+        a.set_inputs(tokens.data(), pids.data());
+        a.segment_forward(la.data(), qa.data());
+        a.segment_backward(dl.data(), dq.data());
+    };
     a.grad_zero();
-    a.segment_backward(dl.data(), dq.data());
+    segment();
     const int64_t lm = 3;   // inner.lm_head.weight
     ASSERT_EQ(ref.params()[lm].name, "inner.lm_head.weight");
     std::vector<float> once(static_cast<const float *>(a.grad(lm).data), static_cast<const float *>(a.grad(lm).data) + ref.params()[lm].numel);
-    a.segment_backward(dl.data(), dq.data());
+    segment();
     const float *twice = static_cast<const float *>(a.grad(lm).data);
     for (size_t i = 0; i < once.size(); ++i) ASSERT_FLOAT_EQ(twice[i], 2 * once[i]);
+    // The backward releases the saved activations: a second one needs a new forward.
+    EXPECT_THROW(a.segment_backward(dl.data(), dq.data()), tr::Error);
     a.grad_zero();
     for (int64_t i = 0; i < ref.params()[lm].numel; ++i) ASSERT_EQ(static_cast<const float *>(a.grad(lm).data)[i], 0.0f);
 

@@ -3,121 +3,38 @@
 // itself is covered by sudoku_test.cpp / maze_test.cpp; this checks the glue.
 #include <gtest/gtest.h>
 
-#include <dlfcn.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "hrm/hrm_encoder.h"
-
-// The host owns the status type; this fake host defines its own.
-struct hrm_status {
-  hrm_code code;
-  std::string message;
-};
+#include "encoder_calls.hpp"
+#include "plugin_host.hpp"
 
 namespace {
 
-hrm_status* HRM_ABI fake_status(const hrm_host*, hrm_code code, const char* message) {
-  return new hrm_status{code, message ? message : ""};
-}
-void HRM_ABI fake_log(const hrm_host*, hrm_log_level, const char*) {}
-void* HRM_ABI fake_alloc(const hrm_host*, size_t size) { return std::aligned_alloc(64, (size + 63) / 64 * 64); }
-void HRM_ABI fake_free(const hrm_host*, void* p) { std::free(p); }
-bool HRM_ABI fake_parallel_for(const hrm_host*, uint32_t, void(HRM_ABI*)(void*, uint32_t), void*) { return false; }
-const void* HRM_ABI fake_extension(const hrm_host*, const char*) { return nullptr; }
-
-const hrm_host kHost = {sizeof(hrm_host), HRM_API_VERSION, nullptr,           fake_status, fake_log,
-                        fake_alloc,       fake_free,       fake_parallel_for, fake_extension};
-
-// Takes a status; returns "" for success, else "<code>: <message>".
-std::string take(hrm_status* st) {
-  if (!st) return "";
-  std::string s = std::to_string(st->code) + ": " + st->message;
-  delete st;
-  return s;
-}
-
-std::string take(hrm_blob b) {
-  std::string s(static_cast<const char*>(b.data), b.size);
-  std::free(const_cast<void*>(b.data));
-  return s;
-}
-
-hrm_blob blob(const std::string& s) { return hrm_blob{s.data(), s.size()}; }
-
-struct View {
-  std::vector<int64_t> shape;
-  hrm_tensor t{};
-  View(std::vector<int32_t>& v, std::vector<int64_t> dims) : shape(std::move(dims)) {
-    t.data = v.data();
-    t.dtype = HRM_DTYPE_I32;
-    t.ndim = static_cast<int32_t>(shape.size());
-    t.shape = shape.data();
-    t.device = HRM_DEVICE_CPU;
-  }
-};
+using test_host::blob;
+using test_host::kHost;
+using test_host::take;
+using test_host::View;
 
 // One loaded plugin and one encoder instance of it.
-class Plugin {
+class Plugin : public test_host::EncoderCalls {
  public:
-  Plugin(const char* path, const char* class_name) {
-    lib_ = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!lib_) throw std::runtime_error(dlerror());
-    auto negotiate = reinterpret_cast<hrm_plugin_negotiate_fn>(dlsym(lib_, HRM_PLUGIN_ENTRY_SYMBOL));
-    if (!negotiate) throw std::runtime_error("no entry symbol");
-    hrm_loader_info loader{sizeof(hrm_loader_info), 1, 1, HRM_API_VERSION, &kHost};
-    info_.struct_size = sizeof(info_);
-    if (!take(negotiate(&loader, &info_)).empty() || info_.abi_major != 1) throw std::runtime_error("negotiate");
-    if (!info_.init(&kHost, path)) throw std::runtime_error("init");
-    factory_ = info_.get_factory(HRM_FACTORY_ENCODER);
-    if (!factory_) throw std::runtime_error("no encoder factory");
+  Plugin(const char* path, const char* class_name) : lib_(path, HRM_FACTORY_ENCODER) {
     hrm_instance_params params;
     hrm_instance_params_init(&params, sizeof params);
     const void* out = nullptr;
-    std::string err = take(factory_->create(factory_, class_name, &kHost, &params, &out));
+    std::string err = take(factory()->create(factory(), class_name, &kHost, &params, &out));
     if (!err.empty()) throw std::runtime_error(err);
     enc = static_cast<const hrm_encoder*>(out);
     spec.struct_size = sizeof spec;
     take(enc->get_spec(enc, &spec));
   }
-  ~Plugin() {
-    enc->destroy(enc);
-    info_.deinit();
-    dlclose(lib_);
-  }
-  const hrm_factory* factory() const { return factory_; }
+  ~Plugin() { enc->destroy(enc); }
+  const hrm_factory* factory() const { return lib_.factory; }
 
-  std::vector<std::string> split(const std::string& text) {
-    std::vector<std::string> out;
-    hrm_blob whole = blob(text);
-    size_t offset = 0;
-    for (;;) {
-      hrm_blob rec{};
-      EXPECT_EQ(take(enc->split(enc, &whole, &offset, &rec)), "");
-      if (!rec.data) break;
-      out.emplace_back(static_cast<const char*>(rec.data), rec.size);
-    }
-    return out;
-  }
-  // Returns the error ("" on success); fills tokens/labels.
-  std::string encode(const std::string& instance, std::vector<int32_t>& tokens, std::vector<int32_t>& labels,
-                     int32_t& has_labels) {
-    tokens.assign(static_cast<size_t>(spec.seq_len), -1);
-    labels.assign(static_cast<size_t>(spec.seq_len), -1);
-    View t(tokens, {spec.seq_len}), l(labels, {spec.seq_len});
-    hrm_blob in = blob(instance);
-    int32_t pid = -1;
-    return take(enc->encode(enc, &in, &t.t, &l.t, &has_labels, &pid));
-  }
-  std::string decode(const std::string& instance, std::vector<int32_t>& predictions) {
-    View p(predictions, {spec.seq_len});
-    hrm_blob in = blob(instance), out{};
-    std::string err = take(enc->decode(enc, &in, &p.t, &out));
-    return err.empty() ? take(out) : "ERROR " + err;
-  }
   int verify(const std::string& instance, const std::string& solution) {
     hrm_blob in = blob(instance), sol = blob(solution);
     int32_t valid = -1;
@@ -126,35 +43,9 @@ class Plugin {
     EXPECT_EQ(score, valid ? 1.0 : 0.0);
     return valid;
   }
-  std::string solve(const std::string& instance, hrm_solve_stats* stats = nullptr) {
-    hrm_blob in = blob(instance), out{};
-    std::string err = take(enc->solve(enc, &in, &out, stats));
-    return err.empty() ? take(out) : "ERROR " + err;
-  }
-  std::string generate(uint64_t seed, const char* options) {
-    hrm_blob out{};
-    std::string err = take(enc->generate(enc, seed, options, &out));
-    return err.empty() ? take(out) : "ERROR " + err;
-  }
-  std::string augment(uint64_t id, bool inverse, std::vector<int32_t>& rows, std::vector<int32_t>& out) {
-    out.assign(rows.size(), -1);
-    const int64_t n = static_cast<int64_t>(rows.size()) / spec.seq_len;
-    View s(rows, {n, spec.seq_len}), d(out, {n, spec.seq_len});
-    return take(enc->augment(enc, id, inverse ? 1 : 0, &s.t, &d.t));
-  }
-  std::string render(const std::string& instance, const std::string* solution, hrm_render_format format) {
-    hrm_blob in = blob(instance), sol = solution ? blob(*solution) : hrm_blob{}, out{};
-    std::string err = take(enc->render(enc, &in, solution ? &sol : nullptr, format, &out));
-    return err.empty() ? take(out) : "ERROR " + err;
-  }
-
-  const hrm_encoder* enc = nullptr;
-  hrm_encoder_spec spec{};
 
  private:
-  void* lib_ = nullptr;
-  hrm_plugin_info info_{};
-  const hrm_factory* factory_ = nullptr;
+  test_host::Library lib_;
 };
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }

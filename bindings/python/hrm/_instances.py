@@ -92,10 +92,11 @@ def take_blob(blob):
 
 
 # ---- Instances ----------------------------------------------------------------------------------
-class Instance:
+class Instance(_lib.Closing):
     """An instance of a plugin class (base of Encoder, Model and Policy)."""
 
     _kind = None   # set by subclasses
+    _open_attr = "_handle"
 
     def __init__(self, handle, keepalive, vtable_getter):
         self._handle = handle
@@ -143,21 +144,6 @@ class Instance:
     @property
     def closed(self):
         return self._closed
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        # Only reached when no session or state refers to this object any more. At interpreter
-        # exit module globals may already be gone: then the process is ending anyway.
-        try:
-            if getattr(self, "_handle", None):
-                self.close()
-        except Exception:
-            pass
 
     def __repr__(self):
         return "<hrm.%s %r%s>" % (type(self).__name__, self.name, " closed" if self._closed else "")
@@ -356,12 +342,14 @@ class Model(Instance):
         return ModelState(self, batch, precision_of(precision))
 
 
-class ModelState:
+class ModelState(_lib.Closing):
     """The mutable part of a model run: carry, inputs and scratch of `batch` rows.
 
     One segment is: h_cycles times (l_cycles updates of L, then one of H), then readout();
     segment() does exactly that. Calls on one state are serialised by a lock (the C side requires
     it); different states may run in parallel threads."""
+
+    _open_attr = "_state"
 
     def __init__(self, model, batch, precision=None):
         if batch < 1:
@@ -389,19 +377,6 @@ class ModelState:
             vt, p = self.model._vtable.contents, self.model._vtable
             vt.state_free(p, state)
         self.model._release()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            if getattr(self, "_state", None):
-                self.close()
-        except Exception:   # interpreter exit: see Instance.__del__
-            pass
 
     def _call(self, slot, *args):
         with self._lock:

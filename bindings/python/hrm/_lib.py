@@ -187,3 +187,26 @@ def text(s):
     if isinstance(s, bytes):
         return s
     return os.fsencode(s) if isinstance(s, os.PathLike) else str(s).encode("utf-8")
+
+
+class Closing:
+    """close() on leaving a `with` block and when garbage collected (base of Runtime, Session,
+    Instance and ModelState). A subclass defines close() and names in _open_attr the attribute
+    that holds what close() frees (None once closed)."""
+
+    _open_attr = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        # Only reached when nothing refers to this object any more. At interpreter exit module
+        # globals may already be gone: then the process is ending anyway.
+        try:
+            if getattr(self, self._open_attr, None):
+                self.close()
+        except Exception:
+            pass

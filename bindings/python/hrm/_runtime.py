@@ -60,7 +60,7 @@ def _arch_of_checkpoint(path):
         return None   # not a readable checkpoint: the plugin says why
 
 
-class Runtime:
+class Runtime(_lib.Closing):
     """Loads plugins and creates instances of their classes.
 
     Runtime(plugin_path=None, n_threads=0, log=None, log_level="warn", load=True)
@@ -71,6 +71,8 @@ class Runtime:
                    any thread (None = warnings and errors to stderr)
       load         load plugins from the search path now (else call load_default/load_dir/load_plugin)
     """
+
+    _open_attr = "_runtime"
 
     def __init__(self, plugin_path=None, n_threads=0, log=None, log_level="warn", load=True):
         l = _lib.lib()
@@ -118,19 +120,6 @@ class Runtime:
         runtime, self._runtime = self._runtime, None
         if runtime:
             _lib.lib().hrm_runtime_free(runtime)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            if getattr(self, "_runtime", None):
-                self.close()
-        except Exception:   # interpreter exit: module globals may be gone
-            pass
 
     def _rt(self):
         if not self._runtime:
@@ -284,11 +273,13 @@ class Result(namedtuple("Result", "instance solution segments q verified error s
         return self.error is None
 
 
-class Session:
+class Session(_lib.Closing):
     """Continuous-batching solver over a model, a task and a policy (rt.session(...)).
 
     solve() is serial per session: calls from several threads, or from inside a progress callback,
     raise InvalidArgumentError instead of racing."""
+
+    _open_attr = "_session"
 
     def __init__(self, model, task, policy, owned=(), batch_size=64, threads=0, shard_size=0, precision=None,
                  seed=0):
@@ -333,19 +324,6 @@ class Session:
             inst._release()
         for inst in self._owned:
             inst.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            if getattr(self, "_session", None):
-                self.close()
-        except Exception:   # interpreter exit: module globals may be gone
-            pass
 
     def solve(self, instances, progress=None):
         """Solve instances (str or bytes each); returns one Result per instance, in order.

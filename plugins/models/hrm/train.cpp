@@ -276,6 +276,11 @@ void Trainer::segment_backward(hrm_state &s, const float *dlogits, const float *
     // the engine sums equal ids for its sparse SignSGD.
     const int64_t nd = c.puzzle_emb_ndim;
     for (int64_t r = 0; r < B && nd > 0; ++r) kernels::add(t.puzzle_grad.data() + r * nd, dz + r * L * D, t.puzzle_grad.data() + r * nd, nd);
+
+    // Release the activations (see TrainState); the next segment_forward allocates them again.
+    t.has_forward = false;
+    for (auto *saves : {&t.l_saves, &t.h_saves}) std::vector<BlockSave>().swap(*saves);
+    for (auto *v : {&t.zH_out, &t.dz, &t.dattn, &t.dqkv, &t.dgu, &t.dact}) std::vector<float>().swap(*v);
 }
 
 // ---- gradient and carry views -------------------------------------------------------------------

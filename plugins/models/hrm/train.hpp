@@ -38,9 +38,12 @@ struct BlockSave {
 };
 
 // Per-state training data. Created on first use; the parts are allocated only when needed, so an
-// inference-only state that only serves carry_get (the engine's target state) stays small.
+// inference-only state that only serves carry_get (the engine's target state) stays small. The
+// saved activations and the backward scratch live from segment_forward to segment_backward only:
+// the engine keeps one state per shard for the whole run, but only the shards being stepped (one
+// per thread) then hold activations (~(8D + 3I)·L floats per row and block).
 struct TrainState {
-    // Saved by segment_forward.
+    // Saved by segment_forward, released by segment_backward.
     std::vector<BlockSave> l_saves, h_saves;
     std::vector<float> zH_out;                 // [B, L, D] z_H after the last H update
     std::vector<int32_t> tokens, puzzle_ids;   // the inputs the saved activations belong to

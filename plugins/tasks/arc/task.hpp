@@ -49,7 +49,7 @@ Grid parse_grid(std::string_view text, const std::string& where);
 std::string grid_to_json(const Grid& g);
 
 // A whole task file. Keys: "train" (list, every pair with an output), "test" (list, outputs
-// optional) and the optional "name" string that 11 ARC-AGI-2 files carry; anything else is an
+// optional) and the optional "name" string that 11 published ARC-AGI files carry; anything else is an
 // error. Errors name the task, the list, the pair and the position: "007bbfb7: train[2].output:
 // row 1 column 4: 12 is not a colour 0-9".
 Task parse_task(std::string_view text, const std::string& id);

@@ -5,9 +5,12 @@
 #include <utility>
 #include <vector>
 
-#include "random.hpp"
+#include "common/random.hpp"
 
 namespace hrm::gridnav {
+
+using hrm::task::pick;
+
 namespace {
 
 using Rng = std::mt19937_64;

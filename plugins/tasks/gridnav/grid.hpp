@@ -25,9 +25,13 @@
 #include <string_view>
 #include <vector>
 
-#include "result.hpp"
+#include "common/result.hpp"
 
 namespace hrm::gridnav {
+
+using hrm::task::Error;
+using hrm::task::Result;
+using hrm::task::Status;
 
 enum class Terrain : std::uint8_t { kFree, kBlocked, kSwamp };
 

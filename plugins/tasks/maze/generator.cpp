@@ -4,9 +4,13 @@
 #include <random>
 #include <vector>
 
-#include "random.hpp"
+#include "common/random.hpp"
 
 namespace hrm::maze {
+
+using hrm::task::pick;
+using hrm::task::portable_shuffle;
+
 namespace {
 
 int pick_int(std::mt19937_64& rng, std::size_t k) { return static_cast<int>(pick(rng, k)); }

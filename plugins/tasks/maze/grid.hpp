@@ -17,9 +17,13 @@
 #include <string_view>
 #include <vector>
 
-#include "result.hpp"
+#include "common/result.hpp"
 
 namespace hrm::maze {
+
+using hrm::task::Error;
+using hrm::task::Result;
+using hrm::task::Status;
 
 constexpr int kMaxSize = 30;
 constexpr int kCanvas = 30;               // token canvas side

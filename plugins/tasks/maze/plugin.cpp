@@ -14,7 +14,6 @@
 // generate() writes CSV rows `generated,q,a,<shortest path length>`.
 // Augmentation k: 0..7 are the dihedral ids of the reference (0 identity); larger
 // ids map to one of the 7 non-identity transforms by a hash of k.
-#include <atomic>
 #include <cstring>
 #include <string>
 
@@ -22,6 +21,8 @@
 
 #include "hrm/hrm_encoder.h"
 #include "hrm/hrm_plugin.hpp"
+
+#include "common/dihedral.hpp"
 
 #include "augment.hpp"
 #include "generator.hpp"
@@ -35,12 +36,13 @@ namespace mz = hrm::maze;
 using hrm::plugin::Error;
 using hrm::plugin::guard;
 using hrm::plugin::require;
+using hrm::plugin::write_sized;
 
 constexpr const char* kVersion = "1.0.0";
 const char* const kFeatures[] = {"task:maze", "oracle", "generator", "augment", nullptr};
-const hrm_descriptor kDescriptor = {sizeof(hrm_descriptor), HRM_KIND_ENCODER, "org.hrm-sdk.task.maze", "maze",
-                                    kVersion, "hrm-sdk", "Maze shortest path (reference Maze-Hard 30x30 encoding)",
-                                    "", kFeatures};
+const hrm_descriptor kClasses[] = {{sizeof(hrm_descriptor), HRM_KIND_ENCODER, "org.hrm-sdk.task.maze", "maze",
+                                     kVersion, "hrm-sdk", "Maze shortest path (reference Maze-Hard 30x30 encoding)",
+                                     "", kFeatures}};
 
 struct Encoder {
   hrm_encoder vt{};
@@ -101,14 +103,6 @@ mz::Result<mz::Maze> parse_solution(std::string_view text) {
   if (!in) return in.error();
   if (in->layout == Layout::kCsv && in->csv.answer) return *in->csv.answer;
   return in->maze;
-}
-
-template <class T>
-void write_sized(T* out, T value) {
-  require(out != nullptr && out->struct_size >= sizeof(uint32_t), HRM_E_INVALID_ARG, "output struct is NULL");
-  const uint32_t size = out->struct_size;
-  value.struct_size = size;
-  std::memcpy(out, &value, std::min<size_t>(size, sizeof(T)));
 }
 
 hrm_status* HRM_ABI get_spec(const hrm_encoder* e, hrm_encoder_spec* out) {
@@ -294,15 +288,6 @@ hrm_status* HRM_ABI generate(const hrm_encoder* e, uint64_t seed, const char* op
   });
 }
 
-int dihedral_id(uint64_t augmentation) {
-  if (augmentation < static_cast<uint64_t>(mz::kDihedralCount)) return static_cast<int>(augmentation);
-  uint64_t x = augmentation + 0x9e3779b97f4a7c15ULL;  // splitmix64 finaliser: spreads any id evenly
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return 1 + static_cast<int>(x % 7);
-}
-
 hrm_status* HRM_ABI augment(const hrm_encoder* e, uint64_t augmentation, int32_t inverse, const hrm_tensor* src,
                             hrm_tensor* dst) {
   const Encoder& enc = self_of(e);
@@ -313,7 +298,7 @@ hrm_status* HRM_ABI augment(const hrm_encoder* e, uint64_t augmentation, int32_t
     const int32_t* in = hrm::plugin::checked_data<int32_t>(src, HRM_DTYPE_I32, {N, S}, "src");
     int32_t* out = hrm::plugin::checked_data<int32_t>(dst, HRM_DTYPE_I32, {N, S}, "dst");
     require(in + N * S <= out || out + N * S <= in, HRM_E_INVALID_ARG, "augment: src and dst overlap");
-    int id = dihedral_id(augmentation);
+    int id = hrm::task::dihedral_id(augmentation);
     if (inverse) id = mz::dihedral_inverse(id);
     for (int64_t row = 0; row < N; ++row) mz::dihedral_tokens(in + row * S, out + row * S, id);
   });
@@ -348,24 +333,18 @@ void HRM_ABI destroy(const hrm_encoder* e) { delete static_cast<const Encoder*>(
 
 // ---- factory and entry -------------------------------------------------------------
 
-uint32_t HRM_ABI factory_count(const hrm_factory*) { return 1; }
-
-const hrm_descriptor* HRM_ABI factory_descriptor(const hrm_factory*, uint32_t index) {
-  return index == 0 ? &kDescriptor : nullptr;
-}
-
 hrm_status* HRM_ABI factory_create(const hrm_factory*, const char* id, const hrm_host* host,
                                    const hrm_instance_params*, const void** out) {
   return guard(host, [&] {
     require(id != nullptr && out != nullptr, HRM_E_INVALID_ARG, "create: NULL id or out");
-    require(std::strcmp(id, kDescriptor.id) == 0 || std::strcmp(id, kDescriptor.name) == 0, HRM_E_NOT_FOUND,
-            std::string("no maze encoder class '") + id + "'");
+    const hrm_descriptor* desc = hrm::plugin::find_class(kClasses, id);
+    require(desc != nullptr, HRM_E_NOT_FOUND, std::string("no maze encoder class '") + id + "'");
     auto* enc = new Encoder;
     enc->host = host;
     hrm_encoder& v = enc->vt;
     v.struct_size = sizeof(hrm_encoder);
     v.api_version = HRM_API_VERSION;
-    v.desc = &kDescriptor;
+    v.desc = desc;
     v.plugin_data = enc;
     v.get_spec = get_spec;
     v.split = split;
@@ -382,25 +361,9 @@ hrm_status* HRM_ABI factory_create(const hrm_factory*, const char* id, const hrm
   });
 }
 
-const hrm_factory kFactory = {sizeof(hrm_factory), HRM_API_VERSION, nullptr, factory_count, factory_descriptor,
-                              factory_create};
-
-std::atomic<int> g_init_count{0};  // init may be called more than once (several loaders)
-
-bool HRM_ABI plugin_init(const hrm_host*, const char*) {
-  ++g_init_count;
-  return true;
-}
-
-void HRM_ABI plugin_deinit() { --g_init_count; }
-
-const hrm_factory* HRM_ABI plugin_get_factory(const char* factory_id) {
-  return factory_id && std::strcmp(factory_id, HRM_FACTORY_ENCODER) == 0 ? &kFactory : nullptr;
-}
+const hrm_factory kFactory = {sizeof(hrm_factory), HRM_API_VERSION, nullptr, hrm::plugin::class_count<kClasses>,
+                              hrm::plugin::class_descriptor<kClasses>, factory_create};
 
 }  // namespace
 
-HRM_PLUGIN_ENTRY hrm_status* HRM_ABI hrm_plugin_negotiate(const hrm_loader_info* loader, hrm_plugin_info* out) {
-  return hrm::plugin::negotiate(loader, out, "org.hrm-sdk.task.maze", kVersion, plugin_init, plugin_deinit,
-                                plugin_get_factory);
-}
+HRM_PLUGIN_DEFINE_ENTRY("org.hrm-sdk.task.maze", kVersion, HRM_FACTORY_ENCODER, kFactory)

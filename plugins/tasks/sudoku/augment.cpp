@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <numeric>
 
-#include "random.hpp"
+#include "common/random.hpp"
 
 namespace hrm::sudoku {
+
+using hrm::task::portable_shuffle;
+
 namespace {
 
 std::vector<int> invert(const std::vector<int>& p) {

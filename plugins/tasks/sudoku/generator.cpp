@@ -4,10 +4,13 @@
 #include <numeric>
 #include <vector>
 
-#include "random.hpp"
+#include "common/random.hpp"
 #include "solver.hpp"
 
 namespace hrm::sudoku {
+
+using hrm::task::portable_shuffle;
+
 namespace {
 
 // Uniqueness checks during digging get a node budget: a check that blows up (rare,

@@ -14,7 +14,7 @@
 #include <random>
 
 #include "grid.hpp"
-#include "result.hpp"
+#include "common/result.hpp"
 
 namespace hrm::sudoku {
 

@@ -19,9 +19,13 @@
 #include <string_view>
 #include <vector>
 
-#include "result.hpp"
+#include "common/result.hpp"
 
 namespace hrm::sudoku {
+
+using hrm::task::Error;
+using hrm::task::Result;
+using hrm::task::Status;
 
 struct Shape {
   int n = 9;

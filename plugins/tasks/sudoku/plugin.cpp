@@ -12,7 +12,6 @@
 // Instances: one puzzle line, a sudoku-extreme CSV row (with the answer: labels), or
 // a JSON grid (may span lines). generate() writes CSV rows `generated,q,a,rating`.
 // Augmentation k != 0 is Transform::random(shape, seed = k); 0 is the identity.
-#include <atomic>
 #include <cstring>
 #include <string>
 
@@ -33,6 +32,7 @@ namespace sk = hrm::sudoku;
 using hrm::plugin::Error;
 using hrm::plugin::guard;
 using hrm::plugin::require;
+using hrm::plugin::write_sized;
 
 constexpr const char* kVersion = "1.0.0";
 const char* const kFeatures[] = {"task:sudoku", "oracle", "generator", "augment", nullptr};
@@ -56,7 +56,6 @@ const Class kClasses[] = {
       "16x16 Sudoku (4x4 boxes, digits 1-9 A-G)", "", kFeatures},
      16},
 };
-constexpr uint32_t kClassCount = sizeof(kClasses) / sizeof(kClasses[0]);
 
 // One encoder instance. The vtable is the first member so that the pointer handed to
 // the host and plugin_data agree; plugin_data is what we actually use.
@@ -92,14 +91,6 @@ sk::Result<sk::Grid> parse_solution(std::string_view text) {
 }
 
 // Copies a filled struct into a caller struct that may be older (smaller) or newer.
-template <class T>
-void write_sized(T* out, T value) {
-  require(out != nullptr && out->struct_size >= sizeof(uint32_t), HRM_E_INVALID_ARG, "output struct is NULL");
-  const uint32_t size = out->struct_size;
-  value.struct_size = size;
-  std::memcpy(out, &value, std::min<size_t>(size, sizeof(T)));
-}
-
 hrm_status* HRM_ABI get_spec(const hrm_encoder* e, hrm_encoder_spec* out) {
   const Encoder& enc = self_of(e);
   return guard(enc.host, [&] {
@@ -310,19 +301,11 @@ void HRM_ABI destroy(const hrm_encoder* e) { delete static_cast<const Encoder*>(
 
 // ---- factory and entry -------------------------------------------------------------
 
-uint32_t HRM_ABI factory_count(const hrm_factory*) { return kClassCount; }
-
-const hrm_descriptor* HRM_ABI factory_descriptor(const hrm_factory*, uint32_t index) {
-  return index < kClassCount ? &kClasses[index].desc : nullptr;
-}
-
 hrm_status* HRM_ABI factory_create(const hrm_factory*, const char* id, const hrm_host* host,
                                    const hrm_instance_params*, const void** out) {
   return guard(host, [&] {
     require(id != nullptr && out != nullptr, HRM_E_INVALID_ARG, "create: NULL id or out");
-    const Class* cls = nullptr;
-    for (const Class& c : kClasses)
-      if (std::strcmp(c.desc.id, id) == 0 || std::strcmp(c.desc.name, id) == 0) cls = &c;
+    const Class* cls = hrm::plugin::find_class(kClasses, id);
     require(cls != nullptr, HRM_E_NOT_FOUND, std::string("no sudoku encoder class '") + id + "'");
     auto* enc = new Encoder;
     enc->host = host;
@@ -347,25 +330,9 @@ hrm_status* HRM_ABI factory_create(const hrm_factory*, const char* id, const hrm
   });
 }
 
-const hrm_factory kFactory = {sizeof(hrm_factory), HRM_API_VERSION, nullptr, factory_count, factory_descriptor,
-                              factory_create};
-
-std::atomic<int> g_init_count{0};  // init may be called more than once (several loaders)
-
-bool HRM_ABI plugin_init(const hrm_host*, const char*) {
-  ++g_init_count;
-  return true;
-}
-
-void HRM_ABI plugin_deinit() { --g_init_count; }
-
-const hrm_factory* HRM_ABI plugin_get_factory(const char* factory_id) {
-  return factory_id && std::strcmp(factory_id, HRM_FACTORY_ENCODER) == 0 ? &kFactory : nullptr;
-}
+const hrm_factory kFactory = {sizeof(hrm_factory), HRM_API_VERSION, nullptr, hrm::plugin::class_count<kClasses>,
+                              hrm::plugin::class_descriptor<kClasses>, factory_create};
 
 }  // namespace
 
-HRM_PLUGIN_ENTRY hrm_status* HRM_ABI hrm_plugin_negotiate(const hrm_loader_info* loader, hrm_plugin_info* out) {
-  return hrm::plugin::negotiate(loader, out, "org.hrm-sdk.task.sudoku", kVersion, plugin_init, plugin_deinit,
-                                plugin_get_factory);
-}
+HRM_PLUGIN_DEFINE_ENTRY("org.hrm-sdk.task.sudoku", kVersion, HRM_FACTORY_ENCODER, kFactory)

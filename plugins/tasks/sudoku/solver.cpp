@@ -4,9 +4,12 @@
 #include <array>
 #include <vector>
 
-#include "random.hpp"
+#include "common/random.hpp"
 
 namespace hrm::sudoku {
+
+using hrm::task::portable_shuffle;
+
 namespace {
 
 // Cell/unit incidence for one shape, computed once per shape.

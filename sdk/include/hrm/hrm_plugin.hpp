@@ -1,15 +1,19 @@
 /*
  * hrm_plugin.hpp - header-only C++17 helpers for writing plugins in C++. Nothing here crosses the
- * ABI: it only turns exceptions into statuses, checks tensor views, and writes the negotiation.
- * Plugins still link nothing from libhrm.
+ * ABI: it only turns exceptions into statuses, checks tensor views, serves a factory's class table,
+ * and writes the negotiation (HRM_PLUGIN_DEFINE_ENTRY at the end: the whole entry of a plugin with
+ * one factory). Plugins still link nothing from libhrm.
  */
 #ifndef HRM_PLUGIN_HPP
 #define HRM_PLUGIN_HPP
 
 #include "hrm_plugin.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <exception>
+#include <iterator>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -86,6 +90,16 @@ T *checked_data(const hrm_tensor *t, hrm_dtype dtype, std::initializer_list<int6
     return reinterpret_cast<T *>(static_cast<char *>(t->data) + t->byte_offset);
 }
 
+// Write value to a caller's versioned output struct (a spec, stats, ...): the caller's struct_size
+// says how much of it exists; copy that much at most and keep the caller's struct_size.
+template <class T>
+void write_sized(T *out, T value) {
+    require(out != nullptr && out->struct_size >= sizeof(uint32_t), HRM_E_INVALID_ARG, "output struct is NULL");
+    const uint32_t size = out->struct_size;
+    value.struct_size = size;
+    std::memcpy(out, &value, std::min<size_t>(size, sizeof(T)));
+}
+
 // Copy bytes into a host-allocated blob (the receiver frees it with host->free / hrm_free).
 inline hrm_blob make_blob(const hrm_host *host, std::string_view bytes) {
     void *p = host->alloc(host, bytes.size() + 1);   // +1: a NUL for readers that print it
@@ -127,6 +141,69 @@ inline hrm_status *negotiate(const hrm_loader_info *loader, hrm_plugin_info *out
     return nullptr;
 }
 
+// ---- Class tables ---------------------------------------------------------------------------------
+// A factory's classes as a static array (or std::array) of hrm_descriptor, or of structs that keep a
+// `desc` (hrm_descriptor) next to whatever else the plugin needs per class.
+inline const hrm_descriptor &descriptor_of(const hrm_descriptor &d) noexcept { return d; }
+template <class Class>
+const hrm_descriptor &descriptor_of(const Class &c) noexcept {
+    return c.desc;
+}
+
+// The entry of `classes` that id names - by its full id or its short name - or nullptr.
+template <class Classes>
+auto find_class(const Classes &classes, const char *id) noexcept -> decltype(&classes[0]) {
+    if (!id) return nullptr;
+    for (const auto &c : classes) {
+        const hrm_descriptor &d = descriptor_of(c);
+        if (std::strcmp(id, d.id) == 0 || std::strcmp(id, d.name) == 0) return &c;
+    }
+    return nullptr;
+}
+
+// factory->count and factory->get_descriptor over such a table (a variable at namespace scope, as a
+// C++17 template argument must be), e.g.
+//   const hrm_factory kFactory = {sizeof(hrm_factory), HRM_API_VERSION, nullptr,
+//                                 class_count<kClasses>, class_descriptor<kClasses>, factory_create};
+template <const auto &Classes>
+uint32_t HRM_ABI class_count(const hrm_factory *) noexcept {
+    return static_cast<uint32_t>(std::size(Classes));
+}
+template <const auto &Classes>
+const hrm_descriptor *HRM_ABI class_descriptor(const hrm_factory *, uint32_t index) noexcept {
+    return index < std::size(Classes) ? &descriptor_of(Classes[index]) : nullptr;
+}
+
 }  // namespace hrm::plugin
+
+// ---- The entry of a plugin with one factory ---------------------------------------------------------
+// HRM_PLUGIN_DEFINE_ENTRY(plugin_id, plugin_version, factory_id, factory), written once at global
+// scope after the factory, defines the one exported symbol, hrm_plugin_negotiate (through
+// hrm::plugin::negotiate), and the lifecycle it hands to the loader:
+//   init     counts (several loaders may init one library) and accepts; there is nothing to set up,
+//   deinit   balances init,
+//   get_factory  &factory for factory_id (an HRM_FACTORY_* string), NULL for any other id.
+// Everything but the entry symbol is in an anonymous namespace: nothing else is exported. A plugin
+// that must set something up in init, or has several factories, writes these three functions itself
+// and calls hrm::plugin::negotiate, as this macro does. Example:
+//   namespace { const hrm_factory kFactory = {...}; }
+//   HRM_PLUGIN_DEFINE_ENTRY("org.example.task.foo", "1.0.0", HRM_FACTORY_ENCODER, kFactory)
+#define HRM_PLUGIN_DEFINE_ENTRY(plugin_id, plugin_version, factory_id, factory)              \
+    namespace {                                                                              \
+    std::atomic<int> g_init_count{0};                                                        \
+    bool HRM_ABI plugin_init(const hrm_host *, const char *) {                               \
+        ++g_init_count;                                                                      \
+        return true;                                                                         \
+    }                                                                                        \
+    void HRM_ABI plugin_deinit(void) { --g_init_count; }                                     \
+    const hrm_factory *HRM_ABI plugin_get_factory(const char *id) {                          \
+        return id && std::strcmp(id, factory_id) == 0 ? &(factory) : nullptr;                \
+    }                                                                                        \
+    }                                                                                        \
+    HRM_PLUGIN_ENTRY hrm_status *HRM_ABI hrm_plugin_negotiate(const hrm_loader_info *loader, \
+                                                              hrm_plugin_info *out) {        \
+        return ::hrm::plugin::negotiate(loader, out, plugin_id, plugin_version, plugin_init, \
+                                        plugin_deinit, plugin_get_factory);                  \
+    }
 
 #endif /* HRM_PLUGIN_HPP */

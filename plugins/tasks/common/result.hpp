@@ -1,8 +1,9 @@
-// Small error-or-value type used by the gridnav task code (same shape as the Maze one;
-// the task libraries are kept independent of each other).
+// Small error-or-value type shared by the task libraries (sudoku, maze, gridnav). Each task's
+// namespace takes it in with using-declarations (see its grid.hpp), so the task code writes
+// Result<T>, Status and Error unqualified.
 //
-// The task code reports bad input (malformed headers, rows of the wrong length, unknown characters,
-// start or goal off the map, ...) as values instead of exceptions so that the plugin wrapper can turn
+// The task code reports bad input (wrong length, illegal characters, missing start or goal,
+// contradictory givens, ...) as values instead of exceptions so that the plugin wrapper can turn
 // them into C ABI status codes without try/catch at every call site.
 #pragma once
 
@@ -10,7 +11,7 @@
 #include <string>
 #include <utility>
 
-namespace hrm::gridnav {
+namespace hrm::task {
 
 // What went wrong, and where. `row`/`col` are 0-based (-1 when the error has no
 // position); `message` is human readable and already names the position 1-based.
@@ -54,4 +55,4 @@ class Status {
   Error error_;
 };
 
-}  // namespace hrm::gridnav
+}  // namespace hrm::task

@@ -1,6 +1,6 @@
-// Portable random helpers. std::shuffle and std::uniform_int_distribution may give
-// different results on different standard libraries; these do not, so a seed
-// reproduces the same output everywhere.
+// Portable random helpers shared by the task libraries. std::shuffle and
+// std::uniform_int_distribution may give different results on different standard libraries;
+// these do not, so a seed reproduces the same output everywhere.
 #pragma once
 
 #include <algorithm>
@@ -8,7 +8,7 @@
 #include <iterator>
 #include <random>
 
-namespace hrm::maze {
+namespace hrm::task {
 
 // Uniform-enough integer in [0, k) (64-bit source, so the modulo bias is negligible).
 inline std::size_t pick(std::mt19937_64& rng, std::size_t k) { return static_cast<std::size_t>(rng() % k); }
@@ -21,4 +21,4 @@ void portable_shuffle(It first, It last, std::mt19937_64& rng) {
     std::iter_swap(first + static_cast<Diff>(n - 1), first + static_cast<Diff>(pick(rng, n)));
 }
 
-}  // namespace hrm::maze
+}  // namespace hrm::task
