@@ -109,6 +109,7 @@ std::vector<std::string> read_records(const Task &task, const std::string &path,
 int build_or_import(int argc, char **argv, bool import) {
     CommonOptions common;
     std::string task_name, out_dir, gen_options, train_file, test_file;
+    std::vector<std::string> maps;
     int64_t n_train = 1000, n_test = 100, aug = 0;
     uint64_t seed = 0;
     po::options_description opts(import ? "hrm dataset import options" : "hrm dataset build options");
@@ -126,14 +127,16 @@ int build_or_import(int argc, char **argv, bool import) {
         opts.add_options()
             ("train", po::value(&n_train), "generated training puzzles (default 1000)")
             ("test", po::value(&n_test), "generated test puzzles (default 100)")
-            ("gen", po::value(&gen_options), "generator options as TOML text, e.g. 'givens = 30'");
+            ("gen", po::value(&gen_options), "generator options as TOML text, e.g. 'givens = 30'")
+            ("maps", po::value(&maps)->multitoken(),
+             "gridnav: cut the instances from these MovingAI .map/.scen files or folders instead of generating");
     }
     add_common_options(opts, common);
     po::positional_options_description pos;
     pos.add("task", 1);
     po::variables_map vm;
     const char *usage = import ? "hrm dataset import TASK --train FILE [--test FILE] [--aug K] [--seed S] -o DIR"
-                               : "hrm dataset build TASK --train N --test M [--aug K] [--seed S] [--gen TOML] -o DIR";
+                               : "hrm dataset build TASK --train N --test M [--aug K] [--seed S] [--gen TOML | --maps FILES] -o DIR";
     if (int rc = parse_args(argc, argv, usage, opts, pos, vm); rc >= 0) return rc;
     if (aug < 0 || (!import && (n_train < 0 || n_test < 0))) {
         std::cerr << "hrm dataset: counts must not be negative\n";
@@ -152,6 +155,18 @@ int build_or_import(int argc, char **argv, bool import) {
     if (import) {
         train = read_records(task, train_file, n_train);
         if (!test_file.empty()) test = read_records(task, test_file, -1);
+    } else if (!maps.empty()) {
+        if (std::string(task.name()) != "gridnav") {
+            std::cerr << "hrm dataset: --maps is for the gridnav task\n";
+            return 2;
+        }
+        // A seeded shuffle, then the test split first: the same maps and seed give the same split.
+        auto windows = gridnav_map_windows(maps, load_config(common));
+        for (size_t i = windows.size(); i > 1; --i) std::swap(windows[i - 1], windows[derive(seed, kStreamTest, i) % i]);
+        const size_t n_te = std::min(windows.size(), size_t(n_test));
+        test.assign(windows.begin(), windows.begin() + ptrdiff_t(n_te));
+        train.assign(windows.begin() + ptrdiff_t(n_te),
+                     windows.begin() + ptrdiff_t(std::min(windows.size(), n_te + size_t(n_train))));
     } else {
         if (!task.can(HRM_ENCODER_CAN_GENERATE)) {
             std::cerr << "hrm dataset: task '" << task.name() << "' has no generator; use 'hrm dataset import'\n";

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -90,6 +91,47 @@ Loaded load(const MapOptions &m) {
 std::string xy(gn::Cell c) { return std::to_string(c.x) + "," + std::to_string(c.y); }
 
 }  // namespace
+
+std::vector<std::string> hrm::runner::gridnav_map_windows(const std::vector<std::string> &paths, const Config &config) {
+    namespace fs = std::filesystem;
+    std::vector<fs::path> maps, scens;
+    for (const auto &p : paths) {
+        std::vector<fs::path> files;
+        if (fs::is_directory(p)) {
+            for (const auto &e : fs::directory_iterator(p)) files.push_back(e.path());
+        } else if (fs::exists(p)) {
+            files.push_back(p);
+        } else {
+            throw std::runtime_error("--maps: '" + p + "' does not exist");
+        }
+        for (const auto &f : files) {
+            if (f.extension() == ".map") maps.push_back(f);
+            if (f.extension() == ".scen") scens.push_back(f);
+        }
+    }
+    std::sort(maps.begin(), maps.end());
+    std::sort(scens.begin(), scens.end());
+    MapOptions m;
+    const gn::MoveModel model = move_model(m, config);
+    const int window = static_cast<int>(config.get_int("task.window", 30));
+    std::vector<std::string> out;
+    for (const auto &map : maps) {
+        // MovingAI names scenario files after their map: arena.map.scen, maze-32-32-2-random-1.scen.
+        const std::string stem = map.stem().string();
+        for (const auto &scen : scens) {
+            const std::string name = scen.filename().string();
+            if (name.rfind(stem, 0) != 0 || (name.size() > stem.size() && name[stem.size()] != '.' && name[stem.size()] != '-'))
+                continue;
+            m.map = map.string();
+            m.scen = scen.string();
+            const Loaded in = load(m);
+            for (const auto &w : gn::cut_windows(in.map, in.scenarios, window, model).windows)
+                out.push_back(gn::format_instance(w));
+        }
+    }
+    if (out.empty()) throw std::runtime_error("--maps: no window could be cut (need .map files with their .scen files)");
+    return out;
+}
 
 int cmd_gridnav_oracle(int argc, char **argv) {
     CommonOptions common;

@@ -129,3 +129,16 @@ TEST(Cli, DatasetInfoRejectsABrokenDataset) {
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.output.find("dataset.json"), std::string::npos) << r.output;
 }
+
+TEST(Cli, GridnavDatasetFromMovingAIMapsAndOracle) {
+    const std::string maps = std::string(HRM_TEST_DATA_DIR) + "/gridnav";
+    const std::string out = ::testing::TempDir() + "ds-gridnav";
+    const Result r = hrm("dataset build gridnav --maps " + maps + " --train 40 --test 10 --seed 3 -o " + out);
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("train: 40 groups"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("test: 10 groups"), std::string::npos) << r.output;
+    EXPECT_EQ(hrm("dataset build sudoku --maps " + maps + " -o " + out + "-x").code, 2);
+
+    const Result o = hrm("oracle --task gridnav --map " + maps + "/arena.map --scen " + maps + "/arena.map.scen");
+    EXPECT_EQ(o.code, 0) << o.output;
+}

@@ -42,8 +42,8 @@ constexpr const char* kVersion = "1.0.0";
 const char* const kFeatures[] = {"task:gridnav", "oracle", "generator", "augment", nullptr};
 const hrm_descriptor kClasses[] = {{sizeof(hrm_descriptor), HRM_KIND_ENCODER, "org.hrm-sdk.task.gridnav", "gridnav",
                                      kVersion, "hrm-sdk",
-                                     "Grid robot path planning (4/8-connected, footprint, A* oracle, MovingAI maps)", "",
-                                     kFeatures}};
+                                     "Grid robot path planning (4/8-connected, footprint, A* oracle, MovingAI maps)",
+                                     "", kFeatures}};
 
 struct Options {
   gn::MoveModel model;
