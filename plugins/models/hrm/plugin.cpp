@@ -33,12 +33,11 @@ constexpr const char *kPluginId = "org.hrm-sdk.plugin.model-hrm";
 constexpr const char *kVersion = "1.0.0";
 
 const char *const kFeatures[] = {"arch:hrm", "dtype:fp32", "dtype:bf16", nullptr};
-const hrm_descriptor kDescriptor = {
+// One class; a table so the shared factory helpers (hrm_plugin.hpp) serve it.
+const hrm_descriptor kClasses[] = {{
     sizeof(hrm_descriptor), HRM_KIND_MODEL, kClassId, "hrm", kVersion, "hrm-sdk",
     "Hierarchical Reasoning Model (sapientinc/HRM hrm_act_v1), fp32 reference mode and bf16",
-    "https://github.com/sapientinc/HRM", kFeatures};
-
-std::atomic<int> g_init_count{0};
+    "https://github.com/sapientinc/HRM", kFeatures}};
 
 // One model instance: the vtable handed to the host plus the model it dispatches to.
 struct Instance {
@@ -269,19 +268,13 @@ void HRM_ABI destroy(const hrm_model *self) {
 
 // ---- factory --------------------------------------------------------------------------------
 
-uint32_t HRM_ABI factory_count(const hrm_factory *) { return 1; }
-
-const hrm_descriptor *HRM_ABI factory_descriptor(const hrm_factory *, uint32_t index) {
-    return index == 0 ? &kDescriptor : nullptr;
-}
-
 // Config: params->config if given, else the config stored in the checkpoint's metadata, else the
 // reference Sudoku config (spec 1.1). Weights: params->weights (a safetensors checkpoint with the
 // reference key names) or a fresh seeded init.
 hrm_status *HRM_ABI factory_create(const hrm_factory *, const char *id, const hrm_host *host,
                                    const hrm_instance_params *params, const void **out) {
     return guard(host, [&] {
-        require(id != nullptr && (std::strcmp(id, kClassId) == 0 || std::strcmp(id, "hrm") == 0), HRM_E_NOT_FOUND,
+        require(hrm::plugin::find_class(kClasses, id) != nullptr, HRM_E_NOT_FOUND,
                 std::string("unknown class id \"") + (id ? id : "(null)") + "\"");
         require(out != nullptr, HRM_E_INVALID_ARG, "out is NULL");
         require(params == nullptr || params->struct_size >= sizeof(hrm_instance_params), HRM_E_INVALID_ARG,
@@ -309,7 +302,7 @@ hrm_status *HRM_ABI factory_create(const hrm_factory *, const char *id, const hr
         hrm_model &v = instance->vtable;
         v.struct_size = sizeof(hrm_model);
         v.api_version = HRM_API_VERSION;
-        v.desc = &kDescriptor;
+        v.desc = &kClasses[0];
         v.plugin_data = instance.get();
         v.get_spec = get_spec;
         v.state_create = state_create;
@@ -326,23 +319,13 @@ hrm_status *HRM_ABI factory_create(const hrm_factory *, const char *id, const hr
     });
 }
 
-const hrm_factory kFactory = {sizeof(hrm_factory), HRM_API_VERSION, nullptr, factory_count, factory_descriptor, factory_create};
-
-// ---- plugin ---------------------------------------------------------------------------------
-
-bool HRM_ABI plugin_init(const hrm_host *, const char *) {
-    ++g_init_count;
-    return true;
-}
-
-void HRM_ABI plugin_deinit() { --g_init_count; }
-
-const hrm_factory *HRM_ABI plugin_get_factory(const char *factory_id) {
-    return factory_id && std::strcmp(factory_id, HRM_FACTORY_MODEL) == 0 ? &kFactory : nullptr;
-}
+const hrm_factory kFactory = {sizeof(hrm_factory),
+                              HRM_API_VERSION,
+                              nullptr,
+                              hrm::plugin::class_count<kClasses>,
+                              hrm::plugin::class_descriptor<kClasses>,
+                              factory_create};
 
 }  // namespace
 
-HRM_PLUGIN_ENTRY hrm_status *HRM_ABI hrm_plugin_negotiate(const hrm_loader_info *loader, hrm_plugin_info *out) {
-    return hrm::plugin::negotiate(loader, out, kPluginId, kVersion, plugin_init, plugin_deinit, plugin_get_factory);
-}
+HRM_PLUGIN_DEFINE_ENTRY(kPluginId, kVersion, HRM_FACTORY_MODEL, kFactory)

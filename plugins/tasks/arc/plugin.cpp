@@ -50,12 +50,14 @@ namespace json = hrm::common::json;
 using hrm::plugin::Error;
 using hrm::plugin::guard;
 using hrm::plugin::require;
+using hrm::plugin::write_sized;
 
 constexpr const char* kVersion = "1.0.0";
 const char* const kFeatures[] = {"task:arc", "augment", nullptr};
-const hrm_descriptor kDescriptor = {sizeof(hrm_descriptor), HRM_KIND_ENCODER, "org.hrm-sdk.task.arc", "arc",
+// One class; a table so the shared factory helpers (hrm_plugin.hpp) serve it.
+const hrm_descriptor kClasses[] = {{sizeof(hrm_descriptor), HRM_KIND_ENCODER, "org.hrm-sdk.task.arc", "arc",
                                     kVersion, "hrm-sdk", "ARC-AGI grid puzzles (reference 30x30 encoding)", "",
-                                    kFeatures};
+                                    kFeatures}};
 
 struct Encoder {
   hrm_encoder vt{};
@@ -131,14 +133,6 @@ void read_config(const char* config, Encoder& enc) {
     }
     enc.num_identifiers = int64_t(names.array.size());
   }
-}
-
-template <class T>
-void write_sized(T* out, T value) {
-  require(out != nullptr && out->struct_size >= sizeof(uint32_t), HRM_E_INVALID_ARG, "output struct is NULL");
-  const uint32_t size = out->struct_size;
-  value.struct_size = size;
-  std::memcpy(out, &value, std::min<size_t>(size, sizeof(T)));
 }
 
 hrm_status* HRM_ABI get_spec(const hrm_encoder* e, hrm_encoder_spec* out) {
@@ -303,17 +297,11 @@ void HRM_ABI destroy(const hrm_encoder* e) { delete static_cast<const Encoder*>(
 
 // ---- factory and entry -------------------------------------------------------------
 
-uint32_t HRM_ABI factory_count(const hrm_factory*) { return 1; }
-
-const hrm_descriptor* HRM_ABI factory_descriptor(const hrm_factory*, uint32_t index) {
-  return index == 0 ? &kDescriptor : nullptr;
-}
-
 hrm_status* HRM_ABI factory_create(const hrm_factory*, const char* id, const hrm_host* host,
                                    const hrm_instance_params* params, const void** out) {
   return guard(host, [&] {
     require(id != nullptr && out != nullptr, HRM_E_INVALID_ARG, "create: NULL id or out");
-    require(std::strcmp(id, kDescriptor.id) == 0 || std::strcmp(id, kDescriptor.name) == 0, HRM_E_NOT_FOUND,
+    require(hrm::plugin::find_class(kClasses, id) != nullptr, HRM_E_NOT_FOUND,
             std::string("no arc encoder class '") + id + "'");
     auto enc = std::make_unique<Encoder>();
     read_config(params ? params->config : nullptr, *enc);  // may throw: before anything is handed out
@@ -321,7 +309,7 @@ hrm_status* HRM_ABI factory_create(const hrm_factory*, const char* id, const hrm
     hrm_encoder& v = enc->vt;
     v.struct_size = sizeof(hrm_encoder);
     v.api_version = HRM_API_VERSION;
-    v.desc = &kDescriptor;
+    v.desc = &kClasses[0];
     v.plugin_data = enc.get();
     v.get_spec = get_spec;
     v.split = split;
@@ -338,25 +326,13 @@ hrm_status* HRM_ABI factory_create(const hrm_factory*, const char* id, const hrm
   });
 }
 
-const hrm_factory kFactory = {sizeof(hrm_factory), HRM_API_VERSION, nullptr, factory_count, factory_descriptor,
+const hrm_factory kFactory = {sizeof(hrm_factory),
+                              HRM_API_VERSION,
+                              nullptr,
+                              hrm::plugin::class_count<kClasses>,
+                              hrm::plugin::class_descriptor<kClasses>,
                               factory_create};
-
-std::atomic<int> g_init_count{0};  // init may be called more than once (several loaders)
-
-bool HRM_ABI plugin_init(const hrm_host*, const char*) {
-  ++g_init_count;
-  return true;
-}
-
-void HRM_ABI plugin_deinit() { --g_init_count; }
-
-const hrm_factory* HRM_ABI plugin_get_factory(const char* factory_id) {
-  return factory_id && std::strcmp(factory_id, HRM_FACTORY_ENCODER) == 0 ? &kFactory : nullptr;
-}
 
 }  // namespace
 
-HRM_PLUGIN_ENTRY hrm_status* HRM_ABI hrm_plugin_negotiate(const hrm_loader_info* loader, hrm_plugin_info* out) {
-  return hrm::plugin::negotiate(loader, out, "org.hrm-sdk.task.arc", kVersion, plugin_init, plugin_deinit,
-                                plugin_get_factory);
-}
+HRM_PLUGIN_DEFINE_ENTRY("org.hrm-sdk.task.arc", kVersion, HRM_FACTORY_ENCODER, kFactory)
