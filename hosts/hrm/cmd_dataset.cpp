@@ -108,7 +108,7 @@ std::vector<std::string> read_records(const Task &task, const std::string &path,
 
 int build_or_import(int argc, char **argv, bool import) {
     CommonOptions common;
-    std::string task_name, out_dir, gen_options, train_file, test_file;
+    std::string task_name, out_dir, gen_options, gen_kind, train_file, test_file;
     std::vector<std::string> maps;
     int64_t n_train = 1000, n_test = 100, aug = 0;
     uint64_t seed = 0;
@@ -128,6 +128,7 @@ int build_or_import(int argc, char **argv, bool import) {
             ("train", po::value(&n_train), "generated training puzzles (default 1000)")
             ("test", po::value(&n_test), "generated test puzzles (default 100)")
             ("gen", po::value(&gen_options), "generator options as TOML text, e.g. 'givens = 30'")
+            ("generate", po::value(&gen_kind), "generator kind, short for --gen 'kind = \"KIND\"' (gridnav: obstacles, rooms, maze, warehouse)")
             ("maps", po::value(&maps)->multitoken(),
              "gridnav: cut the instances from these MovingAI .map/.scen files or folders instead of generating");
     }
@@ -136,7 +137,7 @@ int build_or_import(int argc, char **argv, bool import) {
     pos.add("task", 1);
     po::variables_map vm;
     const char *usage = import ? "hrm dataset import TASK --train FILE [--test FILE] [--aug K] [--seed S] -o DIR"
-                               : "hrm dataset build TASK --train N --test M [--aug K] [--seed S] [--gen TOML | --maps FILES] -o DIR";
+                               : "hrm dataset build TASK --train N --test M [--aug K] [--seed S] [--gen TOML | --generate KIND | --maps FILES] -o DIR";
     if (int rc = parse_args(argc, argv, usage, opts, pos, vm); rc >= 0) return rc;
     if (aug < 0 || (!import && (n_train < 0 || n_test < 0))) {
         std::cerr << "hrm dataset: counts must not be negative\n";
@@ -172,6 +173,7 @@ int build_or_import(int argc, char **argv, bool import) {
             std::cerr << "hrm dataset: task '" << task.name() << "' has no generator; use 'hrm dataset import'\n";
             return 2;
         }
+        if (!gen_kind.empty()) gen_options += "\nkind = \"" + gen_kind + "\"\n";
         train = generate(task, n_train, seed, kStreamTrain, gen_options);
         test = generate(task, n_test, seed, kStreamTest, gen_options);
     }

@@ -138,6 +138,9 @@ TEST(Cli, GridnavDatasetFromMovingAIMapsAndOracle) {
     EXPECT_NE(r.output.find("train: 40 groups"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("test: 10 groups"), std::string::npos) << r.output;
     EXPECT_EQ(hrm("dataset build sudoku --maps " + maps + " -o " + out + "-x").code, 2);
+    const Result g = hrm("dataset build gridnav --generate rooms --train 5 --test 2 -o " + out + "-rooms");
+    EXPECT_EQ(g.code, 0) << g.output;
+    EXPECT_NE(hrm("dataset build gridnav --generate volcano --train 1 --test 0 -o " + out + "-bad").code, 0);
 
     const Result o = hrm("oracle --task gridnav --map " + maps + "/arena.map --scen " + maps + "/arena.map.scen");
     EXPECT_EQ(o.code, 0) << o.output;
