@@ -13,74 +13,23 @@
 #include <vector>
 
 #include "hrm/hrm_encoder.h"
+#include "plugin_host.hpp"
 
 #include "augment.hpp"
 #include "encode.hpp"
 
-// The host owns the status type; this fake host defines its own.
-struct hrm_status {
-  hrm_code code;
-  std::string message;
-};
-
 namespace {
 
 namespace arc = hrm::arc;
-
-hrm_status* HRM_ABI fake_status(const hrm_host*, hrm_code code, const char* message) {
-  return new hrm_status{code, message ? message : ""};
-}
-void HRM_ABI fake_log(const hrm_host*, hrm_log_level, const char*) {}
-void* HRM_ABI fake_alloc(const hrm_host*, size_t size) { return std::aligned_alloc(64, (size + 63) / 64 * 64); }
-void HRM_ABI fake_free(const hrm_host*, void* p) { std::free(p); }
-bool HRM_ABI fake_parallel_for(const hrm_host*, uint32_t, void(HRM_ABI*)(void*, uint32_t), void*) { return false; }
-const void* HRM_ABI fake_extension(const hrm_host*, const char*) { return nullptr; }
-
-const hrm_host kHost = {sizeof(hrm_host), HRM_API_VERSION, nullptr,           fake_status, fake_log,
-                        fake_alloc,       fake_free,       fake_parallel_for, fake_extension};
-
-// Takes a status; returns "" for success, else "<code>: <message>".
-std::string take(hrm_status* st) {
-  if (!st) return "";
-  std::string s = std::to_string(st->code) + ": " + st->message;
-  delete st;
-  return s;
-}
-
-std::string take(hrm_blob b) {
-  std::string s(static_cast<const char*>(b.data), b.size);
-  std::free(const_cast<void*>(b.data));
-  return s;
-}
-
-hrm_blob blob(const std::string& s) { return hrm_blob{s.data(), s.size()}; }
-
-struct View {
-  std::vector<int64_t> shape;
-  hrm_tensor t{};
-  View(std::vector<int32_t>& v, std::vector<int64_t> dims) : shape(std::move(dims)) {
-    t.data = v.data();
-    t.dtype = HRM_DTYPE_I32;
-    t.ndim = static_cast<int32_t>(shape.size());
-    t.shape = shape.data();
-    t.device = HRM_DEVICE_CPU;
-  }
-};
+using test_host::blob;
+using test_host::kHost;
+using test_host::take;
+using test_host::View;
 
 // The loaded plugin and one encoder instance of it, created with config (TOML text).
 class Plugin {
  public:
-  explicit Plugin(const std::string& config = "") {
-    lib_ = dlopen(HRM_ARC_PLUGIN, RTLD_NOW | RTLD_LOCAL);
-    if (!lib_) throw std::runtime_error(dlerror());
-    auto negotiate = reinterpret_cast<hrm_plugin_negotiate_fn>(dlsym(lib_, HRM_PLUGIN_ENTRY_SYMBOL));
-    if (!negotiate) throw std::runtime_error("no entry symbol");
-    hrm_loader_info loader{sizeof(hrm_loader_info), 1, 1, HRM_API_VERSION, &kHost};
-    info_.struct_size = sizeof(info_);
-    if (!take(negotiate(&loader, &info_)).empty() || info_.abi_major != 1) throw std::runtime_error("negotiate");
-    if (!info_.init(&kHost, HRM_ARC_PLUGIN)) throw std::runtime_error("init");
-    factory_ = info_.get_factory(HRM_FACTORY_ENCODER);
-    if (!factory_) throw std::runtime_error("no encoder factory");
+  explicit Plugin(const std::string& config = "") : lib_(HRM_ARC_PLUGIN, HRM_FACTORY_ENCODER) {
     create_error = create(config);
     if (enc) {
       spec.struct_size = sizeof spec;
@@ -89,28 +38,24 @@ class Plugin {
   }
   ~Plugin() {
     if (enc) enc->destroy(enc);
-    info_.deinit();
-    dlclose(lib_);
   }
   std::string create(const std::string& config) {
     hrm_instance_params params;
     hrm_instance_params_init(&params, sizeof params);
     params.config = config.c_str();
     const void* out = nullptr;
-    std::string err = take(factory_->create(factory_, "arc", &kHost, &params, &out));
+    std::string err = take(lib_.factory->create(lib_.factory, "arc", &kHost, &params, &out));
     enc = static_cast<const hrm_encoder*>(out);
     return err;
   }
-  const hrm_descriptor* descriptor() const { return factory_->get_descriptor(factory_, 0); }
+  const hrm_descriptor* descriptor() const { return lib_.factory->get_descriptor(lib_.factory, 0); }
 
   const hrm_encoder* enc = nullptr;
   hrm_encoder_spec spec{};
   std::string create_error;
 
  private:
-  void* lib_ = nullptr;
-  hrm_plugin_info info_{};
-  const hrm_factory* factory_ = nullptr;
+  test_host::Library lib_;   // declared last: destroyed after the encoder it made
 };
 
 const std::string kInstance = R"({"task": "abcd0001", "test_index": 0, "input": [[1,2],[3,4]], "output": [[4,3,2]]})";
