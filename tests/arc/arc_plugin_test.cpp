@@ -178,7 +178,8 @@ TEST(ArcPlugin, DecodeCropsAndVerifyChecks) {
   const std::string hidden = R"({"task": "abcd0001", "input": [[1]]})";
   EXPECT_EQ(verify(hidden, "[[9,9]]"), 1) << "without an answer: only shape and colours";
   EXPECT_EQ(verify(hidden, "[]"), 0);
-  hrm_blob bad = blob("{}"), s = blob("[[1]]");
+  const std::string empty_object = "{}", grid = "[[1]]";   // blobs only borrow: keep the bytes alive
+  hrm_blob bad = blob(empty_object), s = blob(grid);
   int32_t valid = 0;
   EXPECT_NE(take(p.enc->verify(p.enc, &bad, &s, &valid, nullptr)), "");
 }
@@ -239,7 +240,8 @@ TEST(ArcPlugin, AugmentKeepsTranslatedGridsInPlace) {
 
 TEST(ArcPlugin, Renders) {
   Plugin p;
-  hrm_blob inst = blob(kInstance), sol = blob("[[4,3,1]]"), pic{};
+  const std::string prediction = "[[4,3,1]]";   // blobs only borrow: keep the bytes alive
+  hrm_blob inst = blob(kInstance), sol = blob(prediction), pic{};
   ASSERT_EQ(take(p.enc->render(p.enc, &inst, &sol, HRM_RENDER_TEXT, &pic)), "");
   EXPECT_EQ(take(pic),
             "input   prediction   expected\n"

@@ -51,6 +51,7 @@ inline std::string take(hrm_blob b) {
 
 // A borrowed blob over s (valid while s is).
 inline hrm_blob blob(const std::string& s) { return hrm_blob{s.data(), s.size()}; }
+hrm_blob blob(std::string&&) = delete;   // a view of a temporary would dangle
 
 // A compact CPU int32 tensor view over a vector.
 struct View {
