@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -113,6 +115,23 @@ struct View {
     }
     View(const View &) = delete;
     hrm_tensor *get() { return &t; }
+};
+
+// Whole file as text (empty if missing), and whether it exists.
+inline std::string read_text(const std::string &path) {
+    std::ifstream f(path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+inline bool exists(const std::string &path) { return bool(std::ifstream(path)); }
+
+// Owns a model instance created through the factory: destroyed with the test.
+struct ModelPtr {
+    const hrm_model *m;
+    explicit ModelPtr(const hrm_model *model) : m(model) {}
+    ~ModelPtr() { if (m) m->destroy(m); }
+    const hrm_model *operator->() const { return m; }
 };
 
 }  // namespace test_host

@@ -18,6 +18,9 @@
 #include "plugin_host.hpp"
 
 using namespace hrm::common;
+using test_host::exists;
+using test_host::ModelPtr;
+using test_host::read_text;
 using test_host::check;
 using test_host::View;
 
@@ -28,21 +31,6 @@ const test_host::Plugin &plugin() {
     return p;
 }
 
-std::string read_text(const std::string &path) {
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-bool exists(const std::string &path) { return bool(std::ifstream(path)); }
-
-struct ModelPtr {
-    const hrm_model *m;
-    explicit ModelPtr(const hrm_model *model) : m(model) {}
-    ~ModelPtr() { if (m) m->destroy(m); }
-    const hrm_model *operator->() const { return m; }
-};
 
 hrm_model_spec spec_of(const hrm_model *m) {
     hrm_model_spec s{};

@@ -25,6 +25,9 @@
 #include "plugin_host.hpp"
 
 using namespace hrm::common;
+using test_host::exists;
+using test_host::ModelPtr;
+using test_host::read_text;
 namespace tr = hrm::train;
 
 namespace {
@@ -40,19 +43,6 @@ const char *status_message(const hrm_status *s) { return s ? s->message.c_str() 
 void status_free(hrm_status *s) { delete s; }
 tr::StatusOps status_ops() { return {status_code, status_message, status_free}; }
 
-std::string read_text(const std::string &path) {
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-bool exists(const std::string &path) { return bool(std::ifstream(path)); }
-
-struct ModelPtr {
-    const hrm_model *m;
-    explicit ModelPtr(const hrm_model *model) : m(model) {}
-    ~ModelPtr() { if (m) m->destroy(m); }
-};
 
 // max |a - b| / max |ref| (the parity metric of tests/models/test_plugin.cpp).
 double rel_err(const float *got, const float *ref, int64_t n) {
