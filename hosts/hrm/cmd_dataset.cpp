@@ -1,6 +1,7 @@
 // hrm dataset build|import|info: datasets in the reference layout (sdk/data), for any task plugin
 // through the encoder ABI, so a third-party task gets dataset building for free.
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include <tbb/parallel_for.h>
@@ -108,7 +109,7 @@ std::vector<std::string> read_records(const Task &task, const std::string &path,
 
 int build_or_import(int argc, char **argv, bool import) {
     CommonOptions common;
-    std::string task_name, out_dir, gen_options, gen_kind, train_file, test_file;
+    std::string task_name, out_dir, gen_options, gen_kind, train_file, test_file, save_test;
     std::vector<std::string> maps;
     int64_t n_train = 1000, n_test = 100, aug = 0;
     uint64_t seed = 0;
@@ -117,7 +118,8 @@ int build_or_import(int argc, char **argv, bool import) {
         ("task", po::value(&task_name)->required(), "task plugin name or id")
         ("out,o", po::value(&out_dir)->required(), "output folder (replaced)")
         ("aug", po::value(&aug), "augmented copies of each training puzzle (default 0)")
-        ("seed", po::value(&seed), "seed: the same seed gives the same bytes (default 0)");
+        ("seed", po::value(&seed), "seed: the same seed gives the same bytes (default 0)")
+        ("save-test", po::value(&save_test), "also write the test instances, with their solutions, to this file in the task's format");
     if (import) {
         opts.add_options()
             ("train", po::value(&train_file)->required(), "training puzzles with solutions, in the task's format")
@@ -181,6 +183,14 @@ int build_or_import(int argc, char **argv, bool import) {
     const auto test_split = make_split(task, test, 0, seed, "test");
     write_dataset(out_dir, train_split, test_split);
     std::cout << "wrote " << out_dir << "\n";
+    if (!save_test.empty()) {
+        // Held-out instances as text, e.g. for `hrm solve`; multi-line records are separated by
+        // an empty line, which every task's split() skips.
+        std::ofstream f(save_test);
+        for (const auto &r : test) f << r << (r.find('\n') == std::string::npos ? "\n" : "\n\n");
+        if (!f.flush()) throw std::runtime_error("cannot write '" + save_test + "'");
+        std::cout << "wrote " << test.size() << " test instances to " << save_test << "\n";
+    }
     print_summary(train_split, "train");
     print_summary(test_split, "test");
     return 0;

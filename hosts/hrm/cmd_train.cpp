@@ -59,6 +59,18 @@ std::string model_config_text(const Config &config, const hrm::data::Metadata &m
     return text.str();
 }
 
+// The model's config plus the training config's [task] table: the encoder options the data was
+// built with (e.g. a maze canvas), so that `hrm solve` can encode puzzles the way the model saw them.
+std::string with_task_table(const std::string &model_config, const Config &config) {
+    const toml::table *task = config.table()["task"].as_table();
+    if (!task) return model_config;
+    toml::table root = toml::parse(model_config);
+    root.insert_or_assign("task", *task);
+    std::ostringstream text;
+    text << root;
+    return text.str();
+}
+
 hrm_precision parse_precision(const std::string &s, hrm_precision fallback) {
     if (s.empty()) return fallback;
     if (s == "fp32") return HRM_PRECISION_FP32;
@@ -141,7 +153,7 @@ int cmd_train(int argc, char **argv) {
     hrm::Instance instance = runtime.create(HRM_KIND_MODEL, arch, model_config_text(config, train.meta), nullptr, ec.seed);
     hrm::train::ModelRef model(instance.model(), {hrm_status_code, hrm_status_message, hrm_status_free});
     ec.precision = parse_precision(config.get_string("train.precision", ""), model.spec().default_precision);
-    ec.model_config = model.spec().config ? model.spec().config : "";
+    ec.model_config = with_task_table(model.spec().config ? model.spec().config : "", config);
 
     hrm::train::Engine engine(model, ec, &train, test.get());
     if (!resume.empty()) {

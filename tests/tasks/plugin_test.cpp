@@ -22,9 +22,10 @@ using test_host::View;
 // One loaded plugin and one encoder instance of it.
 class Plugin : public test_host::EncoderCalls {
  public:
-  Plugin(const char* path, const char* class_name) : lib_(path, HRM_FACTORY_ENCODER) {
+  Plugin(const char* path, const char* class_name, const char* config = nullptr) : lib_(path, HRM_FACTORY_ENCODER) {
     hrm_instance_params params;
     hrm_instance_params_init(&params, sizeof params);
+    params.config = config;
     const void* out = nullptr;
     std::string err = take(factory()->create(factory(), class_name, &kHost, &params, &out));
     if (!err.empty()) throw std::runtime_error(err);
@@ -157,6 +158,34 @@ TEST(SudokuPlugin, SolveGenerateAugmentRender) {
   EXPECT_TRUE(contains(p.render(kPuzzle, &kSolution, HRM_RENDER_TEXT), "| 4 6 8 |"));
   EXPECT_TRUE(contains(p.render(kPuzzle, &kSolution, HRM_RENDER_ANSI), "\x1b[36m"));
   EXPECT_TRUE(contains(p.render(kPuzzle, nullptr, HRM_RENDER_SVG), "<svg"));
+}
+
+TEST(MazePlugin, SmallerCanvas) {
+  Plugin p(HRM_MAZE_PLUGIN, "maze", "[task]\ncanvas = 11\n");
+  EXPECT_EQ(p.spec.seq_len, 121);
+  const std::string g = p.generate(5, nullptr);  // fills the canvas by default
+  ASSERT_EQ(g.rfind("generated,", 0), 0u) << g;
+  std::vector<int32_t> tokens, labels;
+  int32_t has = 0;
+  ASSERT_EQ(p.encode(g, tokens, labels, has), "");
+  ASSERT_EQ(tokens.size(), 121u);
+  EXPECT_EQ(p.decode(g, labels), g);
+  EXPECT_EQ(p.verify(g, p.decode(g, labels)), 1);
+  // A 7x7 maze sits top-left with PAD around it; its dihedral transforms stay inside.
+  const std::string block = "#######\n#S    #\n# ### #\n# #   #\n# # ###\n#    G#\n#######";
+  ASSERT_EQ(p.encode(block, tokens, labels, has), "");
+  EXPECT_EQ(tokens[7], 0);
+  EXPECT_EQ(tokens[11], 1);
+  std::vector<int32_t> out, back;
+  ASSERT_EQ(p.augment(1, false, tokens, out), "");
+  ASSERT_EQ(p.augment(1, true, out, back), "");
+  EXPECT_EQ(back, tokens);
+  // Too big for the canvas: a clear error, for instances and for generation.
+  Plugin wide(HRM_MAZE_PLUGIN, "maze");
+  EXPECT_TRUE(contains(p.encode(wide.generate(1, "size = 13"), tokens, labels, has), "13x13 does not fit the 11x11 canvas"));
+  EXPECT_TRUE(contains(p.generate(1, "size = 13"), "does not fit the canvas 11"));
+  EXPECT_THROW(Plugin(HRM_MAZE_PLUGIN, "maze", "[task]\ncanvas = 31\n"), std::runtime_error);
+  EXPECT_THROW(Plugin(HRM_MAZE_PLUGIN, "maze", "[task]\nwindow = 11\n"), std::runtime_error);
 }
 
 TEST(MazePlugin, RoundTripAndOracle) {

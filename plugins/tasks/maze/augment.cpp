@@ -37,15 +37,15 @@ Maze dihedral(const Maze& m, int id) {
   return out;
 }
 
-void dihedral_tokens(const std::int32_t* src, std::int32_t* dst, int id) {
+void dihedral_tokens(const std::int32_t* src, std::int32_t* dst, int id, int canvas) {
   int n = 0;
-  while (n < kCanvas && src[n] != 0) ++n;
-  for (int i = 0; i < kSeqLen; ++i) dst[i] = src[i];
+  while (n < canvas && src[n] != 0) ++n;
+  for (int i = 0; i < canvas * canvas; ++i) dst[i] = src[i];
   for (int r = 0; r < n; ++r)
     for (int c = 0; c < n; ++c) {
       int sr, sc;
       dihedral_source(id, n, r, c, sr, sc);
-      dst[r * kCanvas + c] = src[sr * kCanvas + sc];
+      dst[r * canvas + c] = src[sr * canvas + sc];
     }
 }
 

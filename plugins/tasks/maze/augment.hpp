@@ -18,10 +18,9 @@ constexpr int kDihedralCount = 8;
 Maze dihedral(const Maze& maze, int id);
 int dihedral_inverse(int id);
 
-// The same on one row of kSeqLen model tokens (see grid.hpp). The maze occupies the
-// top-left n x n of the 30x30 canvas, n = the number of non-PAD tokens in the first
-// row; only that square is transformed, so padding stays bottom/right. src and dst
-// must not overlap.
-void dihedral_tokens(const std::int32_t* src, std::int32_t* dst, int id);
+// The same on one row of canvas*canvas model tokens (see grid.hpp). The maze occupies the
+// top-left n x n of the canvas, n = the number of non-PAD tokens in the first row; only
+// that square is transformed, so padding stays bottom/right. src and dst must not overlap.
+void dihedral_tokens(const std::int32_t* src, std::int32_t* dst, int id, int canvas = kCanvas);
 
 }  // namespace hrm::maze

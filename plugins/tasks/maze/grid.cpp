@@ -1,5 +1,7 @@
 #include "grid.hpp"
 
+#include <algorithm>
+
 namespace hrm::maze {
 namespace {
 
@@ -118,22 +120,23 @@ std::string format_csv_record(const CsvRecord& rec) {
   return rec.source + "," + rec.question.cells + "," + (rec.answer ? rec.answer->cells : "") + "," + rec.rating;
 }
 
-std::vector<std::int32_t> to_tokens(const Maze& m) {
-  std::vector<std::int32_t> t(kSeqLen, 0);
-  for (int r = 0; r < m.n; ++r)
-    for (int c = 0; c < m.n; ++c)
-      t[static_cast<std::size_t>(r * kCanvas + c)] = static_cast<std::int32_t>(kCharset.find(m.at(r, c)) + 1);
+std::vector<std::int32_t> to_tokens(const Maze& m, int canvas) {
+  std::vector<std::int32_t> t(static_cast<std::size_t>(canvas * canvas), 0);
+  for (int r = 0; r < m.n && r < canvas; ++r)
+    for (int c = 0; c < m.n && c < canvas; ++c)
+      t[static_cast<std::size_t>(r * canvas + c)] = static_cast<std::int32_t>(kCharset.find(m.at(r, c)) + 1);
   return t;
 }
 
-Result<Maze> from_tokens(const std::int32_t* tokens, std::size_t count, int n) {
-  if (count != static_cast<std::size_t>(kSeqLen))
-    return Error{"wrong length: " + std::to_string(count) + " tokens, expected " + std::to_string(kSeqLen)};
-  if (n < 2 || n > kMaxSize) return Error{"maze size " + std::to_string(n) + " out of range 2.." + std::to_string(kMaxSize)};
+Result<Maze> from_tokens(const std::int32_t* tokens, std::size_t count, int n, int canvas) {
+  if (count != static_cast<std::size_t>(canvas * canvas))
+    return Error{"wrong length: " + std::to_string(count) + " tokens, expected " + std::to_string(canvas * canvas)};
+  if (n < 2 || n > std::min(kMaxSize, canvas))
+    return Error{"maze size " + std::to_string(n) + " out of range 2.." + std::to_string(std::min(kMaxSize, canvas))};
   Maze m(n, kWall);
   for (int r = 0; r < n; ++r)
     for (int c = 0; c < n; ++c) {
-      std::int32_t t = tokens[r * kCanvas + c];
+      std::int32_t t = tokens[r * canvas + c];
       if (t == 0) return error_at("PAD token", n, r * n + c);
       if (t < 1 || t > 5) return error_at("token " + std::to_string(t) + " out of range", n, r * n + c);
       m.at(r, c) = kCharset[static_cast<std::size_t>(t - 1)];

@@ -5,10 +5,11 @@
 // Text input is either one string of n*n characters (row-major, as in the reference
 // CSV) or n lines of n characters each.
 //
-// Tokens: CHARSET "# SGo" -> 1..5, 0 = PAD, vocab_size 6, seq_len 900 always. A maze
-// smaller than 30x30 is written into the top-left corner of the 30x30 canvas and the
-// rest is PAD. (The released model never saw PAD, see reference 4.5; only models
-// trained with padded mazes can use smaller ones.)
+// Tokens: CHARSET "# SGo" -> 1..5, 0 = PAD, vocab_size 6, seq_len canvas^2 (900 for the
+// reference 30x30 canvas). A maze smaller than the canvas is written into its top-left
+// corner and the rest is PAD. (The released model never saw PAD, see reference 4.5; only
+// models trained with padded mazes can use smaller ones.) A smaller canvas (the encoder's
+// [task] canvas option) makes small-maze models cheaper: cost grows with canvas^4.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +27,7 @@ using hrm::task::Result;
 using hrm::task::Status;
 
 constexpr int kMaxSize = 30;
-constexpr int kCanvas = 30;               // token canvas side
+constexpr int kCanvas = 30;               // default token canvas side (the reference's)
 constexpr int kSeqLen = kCanvas * kCanvas;  // 900
 constexpr int kVocabSize = 6;
 constexpr char kWall = '#', kOpen = ' ', kStart = 'S', kGoal = 'G', kPath = 'o';
@@ -67,10 +68,12 @@ struct CsvRecord {
 Result<CsvRecord> parse_csv_record(std::string_view line);
 std::string format_csv_record(const CsvRecord& record);
 
-std::vector<std::int32_t> to_tokens(const Maze& maze);  // always kSeqLen tokens
-// Reads the top-left n x n of a 30x30 token canvas. PAD or unknown tokens inside
-// the n x n area are errors with the position. S/G are not checked (model outputs).
-Result<Maze> from_tokens(const std::int32_t* tokens, std::size_t count, int n = kCanvas);
+// canvas*canvas tokens; the maze must fit (maze.n <= canvas).
+std::vector<std::int32_t> to_tokens(const Maze& maze, int canvas = kCanvas);
+// Reads the top-left n x n of a canvas x canvas token grid (count must be canvas^2). PAD or
+// unknown tokens inside the n x n area are errors with the position. S/G are not checked
+// (model outputs).
+Result<Maze> from_tokens(const std::int32_t* tokens, std::size_t count, int n = kCanvas, int canvas = kCanvas);
 
 // "(row R, column C)", 1-based, for messages.
 std::string position(int n, int cell);

@@ -1,8 +1,10 @@
 // Maze task plugin: the hrm_encoder ABI (sdk/include/hrm/hrm_encoder.h) over the
 // plain C++ task library in this folder. Everything here is glue.
 //
-// Class: name "maze", id org.hrm-sdk.task.maze; seq_len 900, vocab 6 (reference
-// Maze-Hard encoding; mazes below 30x30 are PAD-filled to the right and below).
+// Class: name "maze", id org.hrm-sdk.task.maze; seq_len canvas^2, vocab 6 (reference
+// Maze-Hard encoding; mazes smaller than the canvas are PAD-filled to the right and below).
+// Config (instance params, TOML): [task] canvas = 2..30 (default 30, the reference's 900
+// tokens). A model trained on a canvas must be run with the same canvas.
 //
 // Instances (split() finds them):
 //   - a reference CSV row `source,question,answer,rating` (answer -> labels);
@@ -47,7 +49,33 @@ const hrm_descriptor kClasses[] = {{sizeof(hrm_descriptor), HRM_KIND_ENCODER, "o
 struct Encoder {
   hrm_encoder vt{};
   const hrm_host* host = nullptr;
+  int canvas = mz::kCanvas;
+  int64_t seq_len() const { return int64_t{canvas} * canvas; }
 };
+
+// The [task] table of the instance config; only `canvas` is known.
+int parse_canvas(const char* config) {
+  if (!config || !*config) return mz::kCanvas;
+  toml::table root;
+  try {
+    root = toml::parse(config);
+  } catch (const toml::parse_error& err) {
+    throw Error(HRM_E_INVALID_ARG, "maze config: " + std::string(err.description()) + " (line " +
+                                       std::to_string(err.source().begin.line) + ")");
+  }
+  const toml::node* task = root.get("task");
+  if (!task) return mz::kCanvas;
+  require(task->is_table(), HRM_E_INVALID_ARG, "maze config: [task] must be a table");
+  int canvas = mz::kCanvas;
+  for (const auto& [key, value] : *task->as_table()) {
+    require(key.str() == "canvas", HRM_E_INVALID_ARG,
+            "maze config: unknown key [task]." + std::string(key.str()) + " (canvas)");
+    auto c = value.value_exact<int64_t>();
+    require(c && *c >= 2 && *c <= mz::kMaxSize, HRM_E_INVALID_ARG, "maze config: [task].canvas must be an integer 2..30");
+    canvas = static_cast<int>(*c);
+  }
+  return canvas;
+}
 
 const Encoder& self_of(const hrm_encoder* e) { return *static_cast<const Encoder*>(e->plugin_data); }
 
@@ -84,6 +112,15 @@ Instance parse_instance(const hrm_blob* instance) {
   return std::move(in).value();
 }
 
+// Parses an instance and checks that it fits the canvas.
+Instance parse_fitting(const Encoder& enc, const hrm_blob* instance) {
+  Instance in = parse_instance(instance);
+  require(in.maze.n <= enc.canvas, HRM_E_FORMAT,
+          "maze instance: " + std::to_string(in.maze.n) + "x" + std::to_string(in.maze.n) + " does not fit the " +
+              std::to_string(enc.canvas) + "x" + std::to_string(enc.canvas) + " canvas ([task] canvas)");
+  return in;
+}
+
 std::string format_like(const mz::Maze& answer, const Instance& like) {
   switch (like.layout) {
     case Layout::kCsv: {
@@ -109,7 +146,7 @@ hrm_status* HRM_ABI get_spec(const hrm_encoder* e, hrm_encoder_spec* out) {
   return guard(self_of(e).host, [&] {
     hrm_encoder_spec s{};
     s.caps = HRM_ENCODER_CAN_SOLVE | HRM_ENCODER_CAN_GENERATE | HRM_ENCODER_CAN_AUGMENT | HRM_ENCODER_CAN_RENDER;
-    s.seq_len = mz::kSeqLen;
+    s.seq_len = self_of(e).seq_len();
     s.vocab_size = mz::kVocabSize;
     s.pad_id = 0;
     s.ignore_label_id = 0;
@@ -170,9 +207,9 @@ hrm_status* HRM_ABI encode(const hrm_encoder* e, const hrm_blob* instance, hrm_t
                            int32_t* has_labels, int32_t* puzzle_id) {
   const Encoder& enc = self_of(e);
   return guard(enc.host, [&] {
-    Instance in = parse_instance(instance);
-    int32_t* tok = hrm::plugin::checked_data<int32_t>(tokens, HRM_DTYPE_I32, {mz::kSeqLen}, "tokens");
-    int32_t* lab = labels ? hrm::plugin::checked_data<int32_t>(labels, HRM_DTYPE_I32, {mz::kSeqLen}, "labels") : nullptr;
+    Instance in = parse_fitting(enc, instance);
+    int32_t* tok = hrm::plugin::checked_data<int32_t>(tokens, HRM_DTYPE_I32, {enc.seq_len()}, "tokens");
+    int32_t* lab = labels ? hrm::plugin::checked_data<int32_t>(labels, HRM_DTYPE_I32, {enc.seq_len()}, "labels") : nullptr;
     const bool answer = in.layout == Layout::kCsv && in.csv.answer;
     if (answer) {  // a wrong answer would silently train the model on garbage
       if (auto st = mz::verify(in.maze, *in.csv.answer); !st)
@@ -180,10 +217,10 @@ hrm_status* HRM_ABI encode(const hrm_encoder* e, const hrm_blob* instance, hrm_t
     } else if (auto path = mz::shortest_path(in.maze, 1); !path) {
       throw Error(HRM_E_FORMAT, "maze instance: " + path.error().message);  // e.g. unreachable goal
     }
-    auto t = mz::to_tokens(in.maze);
+    auto t = mz::to_tokens(in.maze, enc.canvas);
     std::copy(t.begin(), t.end(), tok);
     if (lab && answer) {
-      auto l = mz::to_tokens(*in.csv.answer);
+      auto l = mz::to_tokens(*in.csv.answer, enc.canvas);
       std::copy(l.begin(), l.end(), lab);
     }
     if (has_labels) *has_labels = (lab && answer) ? 1 : 0;
@@ -196,9 +233,9 @@ hrm_status* HRM_ABI decode(const hrm_encoder* e, const hrm_blob* instance, const
   const Encoder& enc = self_of(e);
   return guard(enc.host, [&] {
     require(solution != nullptr, HRM_E_INVALID_ARG, "decode: NULL solution");
-    Instance in = parse_instance(instance);
-    const int32_t* pred = hrm::plugin::checked_data<int32_t>(predictions, HRM_DTYPE_I32, {mz::kSeqLen}, "predictions");
-    auto m = mz::from_tokens(pred, mz::kSeqLen, in.maze.n);
+    Instance in = parse_fitting(enc, instance);
+    const int32_t* pred = hrm::plugin::checked_data<int32_t>(predictions, HRM_DTYPE_I32, {enc.seq_len()}, "predictions");
+    auto m = mz::from_tokens(pred, size_t(enc.seq_len()), in.maze.n, enc.canvas);
     if (!m) throw Error(HRM_E_FORMAT, "maze predictions: " + m.error().message);
     *solution = hrm::plugin::make_blob(enc.host, format_like(*m, in));
   });
@@ -252,6 +289,7 @@ hrm_status* HRM_ABI generate(const hrm_encoder* e, uint64_t seed, const char* op
       }
     }
     mz::GenerateOptions o;
+    o.n = enc.canvas;  // the default size fills the canvas
     auto integer = [&t](const char* key, int fallback) {
       if (!t.contains(key)) return fallback;
       auto v = t[key].value<int64_t>();
@@ -280,6 +318,8 @@ hrm_status* HRM_ABI generate(const hrm_encoder* e, uint64_t seed, const char* op
                                            "' (size, min_path_length, loop_fraction, carver, unique_path, max_attempts)");
       }
     }
+    require(o.n <= enc.canvas || o.n > mz::kMaxSize, HRM_E_INVALID_ARG,  // out of range: the generator says so
+            "generate: size " + std::to_string(o.n) + " does not fit the canvas " + std::to_string(enc.canvas));
     o.seed = seed;
     auto g = mz::generate(o);
     if (!g) throw Error(HRM_E_INVALID_ARG, "maze generate: " + g.error().message);
@@ -292,15 +332,15 @@ hrm_status* HRM_ABI augment(const hrm_encoder* e, uint64_t augmentation, int32_t
                             hrm_tensor* dst) {
   const Encoder& enc = self_of(e);
   return guard(enc.host, [&] {
-    const int64_t S = mz::kSeqLen;
-    require(src != nullptr && src->ndim == 2, HRM_E_INVALID_ARG, "augment: src must be [N, 900]");
+    const int64_t S = enc.seq_len();
+    require(src != nullptr && src->ndim == 2, HRM_E_INVALID_ARG, "augment: src must be [N, seq_len]");
     const int64_t N = src->shape[0];
     const int32_t* in = hrm::plugin::checked_data<int32_t>(src, HRM_DTYPE_I32, {N, S}, "src");
     int32_t* out = hrm::plugin::checked_data<int32_t>(dst, HRM_DTYPE_I32, {N, S}, "dst");
     require(in + N * S <= out || out + N * S <= in, HRM_E_INVALID_ARG, "augment: src and dst overlap");
     int id = hrm::task::dihedral_id(augmentation);
     if (inverse) id = mz::dihedral_inverse(id);
-    for (int64_t row = 0; row < N; ++row) mz::dihedral_tokens(in + row * S, out + row * S, id);
+    for (int64_t row = 0; row < N; ++row) mz::dihedral_tokens(in + row * S, out + row * S, id, enc.canvas);
   });
 }
 
@@ -334,13 +374,15 @@ void HRM_ABI destroy(const hrm_encoder* e) { delete static_cast<const Encoder*>(
 // ---- factory and entry -------------------------------------------------------------
 
 hrm_status* HRM_ABI factory_create(const hrm_factory*, const char* id, const hrm_host* host,
-                                   const hrm_instance_params*, const void** out) {
+                                   const hrm_instance_params* params, const void** out) {
   return guard(host, [&] {
     require(id != nullptr && out != nullptr, HRM_E_INVALID_ARG, "create: NULL id or out");
     const hrm_descriptor* desc = hrm::plugin::find_class(kClasses, id);
     require(desc != nullptr, HRM_E_NOT_FOUND, std::string("no maze encoder class '") + id + "'");
+    const int canvas = parse_canvas(params ? params->config : nullptr);  // before allocating: may throw
     auto* enc = new Encoder;
     enc->host = host;
+    enc->canvas = canvas;
     hrm_encoder& v = enc->vt;
     v.struct_size = sizeof(hrm_encoder);
     v.api_version = HRM_API_VERSION;
