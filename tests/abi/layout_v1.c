@@ -286,8 +286,8 @@ LAYOUT_MEMBER(hrm_result, start, 36);
 LAYOUT_MEMBER(hrm_result, error, 40);
 LAYOUT_MEMBER(hrm_result, seconds, 48);
 
-/* hrm_model_train_ext (ext/draft/train.h) */
-LAYOUT_SIZE(hrm_model_train_ext, 72, 8);
+/* hrm_model_train_ext (ext/draft/train.h; a draft: it grows by appending, readers check struct_size) */
+LAYOUT_SIZE(hrm_model_train_ext, 80, 8);
 LAYOUT_MEMBER(hrm_model_train_ext, struct_size, 0);
 LAYOUT_MEMBER(hrm_model_train_ext, api_version, 4);
 LAYOUT_MEMBER(hrm_model_train_ext, segment_forward, 8);
@@ -298,6 +298,8 @@ LAYOUT_MEMBER(hrm_model_train_ext, puzzle_grad_get, 40);
 LAYOUT_MEMBER(hrm_model_train_ext, params_changed, 48);
 LAYOUT_MEMBER(hrm_model_train_ext, carry_count, 56);
 LAYOUT_MEMBER(hrm_model_train_ext, carry_get, 64);
+LAYOUT_MEMBER(hrm_model_train_ext, train_flags, 72);
+_Static_assert(HRM_TRAIN_NO_Q_CONTINUE == 1, "train_flags bits changed");
 
 int main(void) {
     printf("hrm ABI %d, API %d: layout v1 holds\n", HRM_ABI_MAJOR, HRM_API_VERSION);

@@ -1,4 +1,4 @@
-// A minimal host for loading the HRM model plugin in tests: dlopen + hrm_plugin_negotiate with a
+// A minimal host for loading a model plugin (hrm, trm, transformer) in tests: dlopen + hrm_plugin_negotiate with a
 // host table of our own (statuses, log, aligned alloc, serial or threaded parallel_for).
 #pragma once
 
@@ -67,6 +67,9 @@ public:
         if (info_.abi_major != 1 || !info_.init(&host_, path.c_str())) throw std::runtime_error("init failed");
         factory_ = info_.get_factory(HRM_FACTORY_MODEL);
         if (!factory_) throw std::runtime_error("no model factory");
+        // Each model plugin has one class: create() asks for it by its descriptor's id.
+        if (factory_->count(factory_) < 1) throw std::runtime_error("the model factory has no class");
+        class_id_ = factory_->get_descriptor(factory_, 0)->id;
     }
     ~Plugin() {
         info_.deinit();
@@ -84,7 +87,7 @@ public:
         p.weights = weights.empty() ? nullptr : weights.c_str();
         p.seed = seed;
         const void *out = nullptr;
-        hrm_status *s = factory_->create(factory_, "org.hrm-sdk.model.hrm", &host_, &p, &out);
+        hrm_status *s = factory_->create(factory_, class_id_.c_str(), &host_, &p, &out);
         if (s && error) {
             *error = s->message;
             delete s;
@@ -99,6 +102,7 @@ private:
     hrm_plugin_info info_{};
     void *lib_ = nullptr;
     const hrm_factory *factory_ = nullptr;
+    std::string class_id_;
 };
 
 // A compact CPU tensor view over a vector.

@@ -9,7 +9,7 @@
 #include "config.hpp"
 #include "weights.hpp"
 
-using namespace hrm::models::hrm_model;
+using namespace hrm::models::core;
 
 namespace {
 

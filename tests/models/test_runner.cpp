@@ -51,11 +51,11 @@ TEST(Runner, ConvertThenForwardReproducesTheFixture) {
         std::ifstream f(path);
         std::stringstream ss;
         ss << f.rdbuf();
-        return hrm::models::hrm_model::parse_config(ss.str(), path).to_toml();
+        return hrm::models::core::parse_config(ss.str(), path).to_toml();
     };
     EXPECT_EQ(config_of((tmp / "small.toml").string()), config_of(d + "/config.toml"));
     EXPECT_EQ(config_of((tmp / "small.toml").string()),
-              hrm::models::hrm_model::parse_config(checkpoint_config(a), out).to_toml());
+              hrm::models::core::parse_config(checkpoint_config(a), out).to_toml());
 
     const std::string outdir = (tmp / "fwd").string();
     ASSERT_EQ(run("forward --model " + out + " --inputs " + d + "/inputs.npy --puzzle-ids " + d +

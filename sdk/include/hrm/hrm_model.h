@@ -94,7 +94,8 @@ typedef struct hrm_model {
     hrm_status *(HRM_ABI *update)(const struct hrm_model *self, hrm_state *state, hrm_level level);
     /* [state-serial] Read the current outputs of every row into caller-allocated tensors; each may be
      * NULL: logits [batch, S, V] F32, predictions (argmax, first max wins) [batch, S] I32,
-     * q [batch, 2] F32 as (q_halt, q_continue) logits. */
+     * q [batch, 2] F32 as (q_halt, q_continue) logits. A model without a continue head (TRM) writes
+     * q_continue = 0, so "halt when q_halt > q_continue" is its rule q_halt > 0. */
     hrm_status *(HRM_ABI *readout)(const struct hrm_model *self, hrm_state *state, hrm_tensor *logits,
                                    hrm_tensor *predictions, hrm_tensor *q);
 

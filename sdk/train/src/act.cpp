@@ -143,7 +143,7 @@ ActSums ActShard::step(ActCarry &carry, const Batch &fresh, const int32_t *min_h
         is_last[size_t(i)] = steps >= M;
         bool halted = is_last[size_t(i)];
         if (training && M > 1) {
-            halted = halted || q_[size_t(2 * i)] > q_[size_t(2 * i + 1)];
+            halted = halted || q_[size_t(2 * i)] > (cfg.q_continue ? q_[size_t(2 * i + 1)] : 0.0f);
             halted = halted && steps >= min_halt[r];
         }
         carry.halted[size_t(r)] = halted;
@@ -152,7 +152,7 @@ ActSums ActShard::step(ActCarry &carry, const Batch &fresh, const int32_t *min_h
     // Bootstrap target: a second forward from the new carry on the same data, without touching
     // the training carry: sigmoid(is_last ? q_halt' : max(q_halt', q_continue')).
     const float *target = nullptr;
-    if (training && M > 1) {
+    if (training && M > 1 && cfg.q_continue) {
         target_->copy_carry_from(*state_);
         target_->set_inputs(&carry.inputs[size_t(b0 * S)], &carry.puzzle_ids[size_t(b0)]);
         target_->segment_infer(nullptr, nq_.data());

@@ -42,6 +42,7 @@ Engine::Engine(ModelRef &model, const EngineConfig &config, const data::Split *t
     act_.exploration_prob = cfg_.halt_exploration_prob;
     act_.loss = cfg_.loss;
     act_.global_batch = cfg_.global_batch_size;
+    act_.q_continue = !(train_ && (m_.train_flags() & HRM_TRAIN_NO_Q_CONTINUE));
 
     // Optimizer state only when training (an evaluation-only engine may run a model without the
     // training extension, whose params need not be F32).
@@ -76,7 +77,7 @@ Engine::Engine(ModelRef &model, const EngineConfig &config, const data::Split *t
 
     if (train_)
         sampler_ = std::make_unique<TrainSampler>(*train_, cfg_.global_batch_size, cfg_.epochs_per_iter, cfg_.seed, max_iters);
-    const bool with_target = train_ && spec.halt_max_steps > 1;
+    const bool with_target = train_ && spec.halt_max_steps > 1 && act_.q_continue;
     if (train_)
         for (int64_t b = 0; b < cfg_.global_batch_size; b += cfg_.shard_size)
             shards_.push_back(std::make_unique<ActShard>(m_, b, std::min(cfg_.shard_size, cfg_.global_batch_size - b),

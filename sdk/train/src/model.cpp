@@ -1,5 +1,6 @@
 #include "hrm/train/model.hpp"
 
+#include <cstddef>
 #include <cstring>
 
 namespace hrm::train {
@@ -13,6 +14,9 @@ int64_t numel(const hrm_tensor &t) {
 }
 
 namespace {
+
+// The extension up to carry_get is required; later draft slots (train_flags) are optional.
+constexpr size_t kMinExtSize = offsetof(hrm_model_train_ext, carry_get) + sizeof(hrm_model_train_ext::carry_get);
 
 // The engine reads flat buffers: every view it gets must be compact row-major on the CPU.
 void require_compact(const hrm_tensor &t, const std::string &what) {
@@ -52,7 +56,7 @@ ModelRef::ModelRef(const hrm_model *model, StatusOps ops, bool training) : model
                                                                            : nullptr);
     if (!ext_ && training)
         throw Error(HRM_E_UNSUPPORTED, std::string("model '") + model_->desc->id + "' does not implement " + HRM_EXT_TRAIN);
-    if (ext_ && ext_->struct_size < sizeof(hrm_model_train_ext) && training)
+    if (ext_ && ext_->struct_size < kMinExtSize && training)
         throw Error(HRM_E_VERSION, std::string("model '") + model_->desc->id + "' implements an older draft of " +
                                        HRM_EXT_TRAIN + " (no carry_get)");
     spec_.struct_size = sizeof spec_;
@@ -75,8 +79,14 @@ ModelRef::ModelRef(const hrm_model *model, StatusOps ops, bool training) : model
     }
 }
 
+uint32_t ModelRef::train_flags() const {
+    const hrm_model_train_ext *e = ext();
+    if (e->struct_size < offsetof(hrm_model_train_ext, train_flags) + sizeof e->train_flags || !e->train_flags) return 0;
+    return e->train_flags(model_);
+}
+
 const hrm_model_train_ext *ModelRef::ext() const {
-    if (!ext_ || ext_->struct_size < sizeof(hrm_model_train_ext))
+    if (!ext_ || ext_->struct_size < kMinExtSize)
         throw Error(HRM_E_UNSUPPORTED, std::string("model '") + model_->desc->id + "' does not implement " + HRM_EXT_TRAIN);
     return ext_;
 }

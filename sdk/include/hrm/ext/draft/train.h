@@ -60,7 +60,20 @@ typedef struct hrm_model_train_ext {
      * and valid until the next call on the state. Writing it sets the carry: a state whose rows are
      * reset once and then get a copied carry and set_inputs continues exactly like the source. */
     hrm_status *(HRM_ABI *carry_get)(const hrm_model *self, hrm_state *state, int64_t index, hrm_param *out);
+
+    /* Draft addition for models whose ACT differs from the reference HRM's Q-learning (TRM). Readers
+     * check struct_size before using it; absent or NULL means 0. */
+    /* [thread-safe] HRM_TRAIN_* flags of the instance (below). */
+    uint32_t (HRM_ABI *train_flags)(const hrm_model *self);
 } hrm_model_train_ext;
+
+/* train_flags bits. */
+enum {
+    /* The model has a halting head only (TRM's no_ACT_continue): readout and segment_forward write
+     * q_continue = 0, so the halting rule q_halt > q_continue is q_halt > 0; the engine computes no
+     * bootstrap target and no continue loss, and the model ignores dq[:, 1]. */
+    HRM_TRAIN_NO_Q_CONTINUE = 1u
+};
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,9 @@ struct ActConfig {
     double exploration_prob = 0.1;
     LossType loss = LossType::Stablemax;
     int64_t global_batch = 1;   // the loss is divided by it before backward (pretrain.py)
+    // false for models with a halting head only (HRM_TRAIN_NO_Q_CONTINUE, TRM): halt when
+    // q_halt > 0, no bootstrap target, no continue loss.
+    bool q_continue = true;
 };
 
 // Row sums of one segment, before any division (spec 2.4).

@@ -47,6 +47,8 @@ public:
     const hrm_model_spec &spec() const { return spec_; }
     std::vector<Param> &params() { return params_; }
     const std::vector<Param> &params() const { return params_; }
+    // The extension's train_flags (HRM_TRAIN_*), 0 when the model does not have the slot.
+    uint32_t train_flags() const;
     // The puzzle-embedding table (spec 3.5), or nullptr when the model has none.
     Param *puzzle_table();
     void params_changed() const;

@@ -2,7 +2,7 @@
 
 #include "train.hpp"
 
-hrm_state::hrm_state(int64_t b, hrm_precision p, const hrm::models::hrm_model::Config &c)
+hrm_state::hrm_state(int64_t b, hrm_precision p, const hrm::models::core::Config &c)
     : batch(b), precision(p) {
     if (p == HRM_PRECISION_FP32) f32.allocate(b, c);
     else bf16.allocate(b, c);

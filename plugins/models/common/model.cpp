@@ -15,23 +15,18 @@
 #include "hrm/kernels/norm.hpp"
 #include "hrm/kernels/swiglu.hpp"
 
-namespace hrm::models::hrm_model {
+#include "ops.hpp"
+
+namespace hrm::models::core {
 
 using kernels::bf16;
 using hrm::plugin::Error;
 
 namespace {
 
-// y = x·Wᵀ in the state's precision: fp32 master weights in fp32 mode; the bf16 pack with fp32
-// accumulation and one rounding of the output in bf16 mode (spec 1.4.1, 1.7 "matmuls").
-void linear(const float *x, const Linear &w, float *y, int64_t m) { kernels::linear(x, w.w, y, m, w.out, w.in); }
-void linear(const bf16 *x, const Linear &w, bf16 *y, int64_t m) { kernels::linear(x, w.packed, y, m); }
-
-float to_f(float v) { return v; }
-float to_f(bf16 v) { return kernels::to_float(v); }
-template <class T> T from_f(float v);
-template <> float from_f<float>(float v) { return v; }
-template <> bf16 from_f<bf16>(float v) { return kernels::to_bf16(v); }
+using ops::from_f;
+using ops::linear;
+using ops::to_f;
 
 // Run fn(i) for i in [0, n), on the host's workers when it offers them (serially otherwise).
 template <class F>
@@ -49,7 +44,7 @@ void for_tasks(const hrm_host *host, int64_t n, F &&fn) {
 
 Model::Model(const Config &config, std::unique_ptr<Weights> weights)
     : config_(config), config_text_(config.to_toml()), weights_(std::move(weights)) {
-    if (!config_.learned_positions())
+    if (config_.rope())
         rope_.emplace(config_.total_len(), config_.head_dim(), float(config_.rope_theta));
 }
 
@@ -58,10 +53,11 @@ Model::Model(const Config &config, std::unique_ptr<Weights> weights)
 template <class T>
 void Model::reset_t(hrm_state &s, Buffers<T> &b, const uint8_t *mask, float noise_std, const uint64_t *seeds) const {
     const int64_t L = config_.total_len(), D = config_.hidden_size;
-    const auto &hi = weights_->H_init().bf16, &li = weights_->L_init().bf16;
+    const auto &hi = weights_->H_init().bf16;
+    const Param *l_init = weights_->L_init();   // nullptr without z_L
     for (int64_t r = 0; r < s.batch; ++r) {
         if (mask && !mask[r]) continue;
-        T *zh = b.zH.data() + r * L * D, *zl = b.zL.data() + r * L * D;
+        T *zh = b.zH.data() + r * L * D, *zl = l_init ? b.zL.data() + r * L * D : nullptr;
         // z = broadcast of the bf16 init vector to every position; optional per-row Gaussian
         // noise (multi-start refinement, not in the reference) from the row's own seed.
         // Box-Muller on mt19937_64's raw bits: the same noise everywhere for a row seed (up to libm
@@ -75,10 +71,11 @@ void Model::reset_t(hrm_state &s, Buffers<T> &b, const uint8_t *mask, float nois
         };
         for (int64_t p = 0; p < L; ++p) {
             for (int64_t d = 0; d < D; ++d) {
-                float h = kernels::to_float(bf16{hi[size_t(d)]}), l = kernels::to_float(bf16{li[size_t(d)]});
-                if (noise_std > 0.0f) normal_pair(h, l);
+                float h = kernels::to_float(bf16{hi[size_t(d)]});
+                float l = l_init ? kernels::to_float(bf16{l_init->bf16[size_t(d)]}) : 0.0f;
+                if (noise_std > 0.0f) normal_pair(h, l);   // one pair per element either way: same z_H noise
                 zh[p * D + d] = from_f<T>(h);
-                zl[p * D + d] = from_f<T>(l);
+                if (zl) zl[p * D + d] = from_f<T>(l);
             }
         }
         s.was_reset[size_t(r)] = 1;
@@ -143,22 +140,46 @@ void Model::set_inputs(hrm_state &s, const uint8_t *mask, const int32_t *tokens,
 
 // ---- blocks and modules (spec 1.4.4-1.4.7) ------------------------------------------------------
 
+// TRM's sequence mixer (mlp_t) on h [rows, L, D], in place: per row, the SwiGLU of width L runs
+// on each channel's sequence and the post-norm RMSNorm normalises over the sequence axis (the
+// reference transposes to [B, D, L] around both):
+//   hᵀ = rms_norm_L(hᵀ + down_t(swiglu(gate_up_t(hᵀ))))
+template <class T>
+void Model::mlp_t_mixer(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int64_t rows) const {
+    const int64_t L = config_.total_len(), D = config_.hidden_size, It = config_.mlp_t_size(), M = rows * D;
+    T *tx = b.tx.data() + row0 * L * D, *tproj = b.tproj.data() + row0 * L * D;
+    T *tgu = b.tgu.data() + row0 * D * 2 * It, *tact = b.tact.data() + row0 * D * It;
+    ops::transpose(h, tx, rows, L, D);
+    linear(tx, w.t_gate_up, tgu, M);
+    kernels::swiglu(tgu, tact, M, It);
+    linear(tact, w.t_down, tproj, M);
+    kernels::add(tx, tproj, tx, M * L);
+    kernels::rms_norm(tx, tx, M, L, float(config_.rms_norm_eps));
+    ops::transpose(tx, h, rows, D, L);
+}
+
 // Post-norm block on h = rows·L positions, in place:
-//   h = rms_norm(h + o_proj(attn(rope(qkv_proj(h)))));  h = rms_norm(h + down(swiglu(gate_up(h))))
+//   h = rms_norm(h + o_proj(attn(rope(qkv_proj(h)))))   (or the sequence mixer with mlp_t)
+//   h = rms_norm(h + down(swiglu(gate_up(h))))
 template <class T>
 void Model::block(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int64_t rows) const {
     const int64_t L = config_.total_len(), D = config_.hidden_size, I = config_.intermediate_size();
     const int64_t H = config_.num_heads, Dh = config_.head_dim(), M = rows * L;
     const float eps = float(config_.rms_norm_eps);
-    T *qkv = b.qkv.data() + row0 * L * 3 * D, *attn = b.attn.data() + row0 * L * D;
+    T *attn = b.attn.data() + row0 * L * D;
     T *proj = b.proj.data() + row0 * L * D, *gu = b.gu.data() + row0 * L * 2 * I, *act = b.act.data() + row0 * L * I;
 
-    linear(h, w.qkv, qkv, M);
-    if (rope_) kernels::rope(qkv, rows, 2 * H, 3 * D, *rope_);   // Q and K heads, half-split
-    kernels::attention(qkv, attn, rows, L, H, Dh);                 // non-causal, no mask
-    linear(attn, w.o, proj, M);
-    kernels::add(h, proj, h, M * D);
-    kernels::rms_norm(h, h, M, D, eps);
+    if (config_.mlp_t) {
+        mlp_t_mixer(b, w, h, row0, rows);
+    } else {
+        T *qkv = b.qkv.data() + row0 * L * 3 * D;
+        linear(h, w.qkv, qkv, M);
+        if (rope_) kernels::rope(qkv, rows, 2 * H, 3 * D, *rope_);   // Q and K heads, half-split
+        kernels::attention(qkv, attn, rows, L, H, Dh);                 // non-causal, no mask
+        linear(attn, w.o, proj, M);
+        kernels::add(h, proj, h, M * D);
+        kernels::rms_norm(h, h, M, D, eps);
+    }
 
     linear(h, w.gate_up, gu, M);
     kernels::swiglu(gu, act, M, I);
@@ -168,28 +189,31 @@ void Model::block(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int6
 }
 
 // One module call on rows [row0, row0+rows), in place on the carry (spec 1.5, checklist 8.2):
-//   L: z_L = L_level(z_L, z_H + x): the injection (z_H + x) is formed (and rounded) first,
+//   L: z_L = net_L(z_L, z_H + x): the injection (z_H + x) is formed (and rounded) first,
 //      then z_L + inj, then the blocks;
-//   H: z_H = H_level(z_H, z_L): z_H + z_L, then the blocks.
+//   H: z_H = net_H(z_H, z_L): z_H + z_L, then the blocks; the transformer injects x instead.
 template <class T>
 void Model::module_rows(Buffers<T> &b, hrm_level level, int64_t row0, int64_t rows) const {
     const int64_t n = rows * config_.total_len() * config_.hidden_size;
     const int64_t off = row0 * config_.total_len() * config_.hidden_size;
-    T *zh = b.zH.data() + off, *zl = b.zL.data() + off;
+    const auto &blocks = weights_->net(size_t(config_.net_of(level)));
+    T *zh = b.zH.data() + off;
     if (level == HRM_LEVEL_L) {
-        T *inj = b.inj.data() + off;
+        T *zl = b.zL.data() + off, *inj = b.inj.data() + off;
         kernels::add(zh, b.x.data() + off, inj, n);
         kernels::add(zl, inj, zl, n);
-        for (const BlockWeights &w : weights_->l_blocks()) block(b, w, zl, row0, rows);
+        for (const BlockWeights &w : blocks) block(b, w, zl, row0, rows);
     } else {
-        kernels::add(zh, zl, zh, n);
-        for (const BlockWeights &w : weights_->h_blocks()) block(b, w, zh, row0, rows);
+        kernels::add(zh, config_.has_z_l() ? b.zL.data() + off : b.x.data() + off, zh, n);
+        for (const BlockWeights &w : blocks) block(b, w, zh, row0, rows);
     }
 }
 
 void Model::update(hrm_state &s, hrm_level level, const hrm_host *host) const {
     if (level != HRM_LEVEL_L && level != HRM_LEVEL_H)
         throw Error(HRM_E_INVALID_ARG, "level must be HRM_LEVEL_L (0) or HRM_LEVEL_H (1), got " + std::to_string(level));
+    if (config_.net_of(level) < 0)
+        throw Error(HRM_E_INVALID_ARG, "the " + config_.arch + " model has no HRM_LEVEL_L update (its segment is one HRM_LEVEL_H update)");
     for (int64_t r = 0; r < s.batch; ++r)
         if (!s.was_reset[size_t(r)] || !s.has_inputs[size_t(r)])
             throw Error(HRM_E_INVALID_ARG, "row " + std::to_string(r) + " has no " +
@@ -250,6 +274,10 @@ void Model::readout_t(hrm_state &s, Buffers<T> &b, float *logits, int32_t *predi
                 float v = s.q[size_t(r * 2 + k)] + to_f(from_f<T>(bias[k]));
                 q[r * 2 + k] = to_f(from_f<T>(v));
             }
+        // Without a continue head (TRM's no_act_continue) q_continue reads 0: the halting rule
+        // q_halt > q_continue is then TRM's q_halt > 0 (hrm_model.h readout).
+        if (config_.no_act_continue)
+            for (int64_t r = 0; r < s.batch; ++r) q[r * 2 + 1] = 0.0f;
     }
 }
 
@@ -258,4 +286,4 @@ void Model::readout(hrm_state &s, float *logits, int32_t *predictions, float *q)
     else readout_t(s, s.bf16, logits, predictions, q);
 }
 
-}  // namespace hrm::models::hrm_model
+}  // namespace hrm::models::core

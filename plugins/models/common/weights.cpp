@@ -10,7 +10,7 @@
 #include "hrm/hrm_plugin.hpp"
 #include "hrm/kernels/bf16.hpp"
 
-namespace hrm::models::hrm_model {
+namespace hrm::models::core {
 
 using common::DType;
 using hrm::plugin::Error;
@@ -100,20 +100,25 @@ void Weights::declare() {
     const double emb_std = 1.0 / std::sqrt(double(D));   // 1/embed_scale
     // Order as the reference's state dict (spec 6.2): own tensors before children.
     add("H_init", {D}, 1.0, false, DType::BF16);
-    add("L_init", {D}, 1.0, false, DType::BF16);
+    if (c.has_z_l()) add("L_init", {D}, 1.0, false, DType::BF16);
     add("embed_tokens.embedding_weight", {V, D}, emb_std);
     add("lm_head.weight", {V, D}, 1.0 / std::sqrt(double(D)));
     add("q_head.weight", {2, D}, 0.0);   // zeros; bias -5 (set in the constructor)
     add("q_head.bias", {2}, 0.0);
     if (c.puzzle_emb_ndim > 0) add("puzzle_emb.weights", {c.num_puzzle_identifiers, c.puzzle_emb_ndim}, 0.0, false);
     if (c.learned_positions()) add("embed_pos.embedding_weight", {c.total_len(), D}, emb_std);
-    for (const char *level : {"H_level", "L_level"}) {
-        const int64_t n = std::string(level) == "H_level" ? c.h_layers : c.l_layers;
-        for (int64_t i = 0; i < n; ++i) {
-            const std::string pre = std::string(level) + ".layers." + std::to_string(i) + ".";
+    const int64_t L = c.total_len(), It = c.mlp_t ? c.mlp_t_size() : 0;
+    for (const NetSpec &net : c.nets()) {
+        for (int64_t i = 0; i < net.layers; ++i) {
+            const std::string pre = net.name + ".layers." + std::to_string(i) + ".";
             // LeCun init: std = 1/sqrt(in_features) (spec 1.2).
-            add(pre + "self_attn.qkv_proj.weight", {3 * D, D}, 1.0 / std::sqrt(double(D)));
-            add(pre + "self_attn.o_proj.weight", {D, D}, 1.0 / std::sqrt(double(D)));
+            if (c.mlp_t) {   // TRM's sequence MLP: a SwiGLU of width L applied to each channel
+                add(pre + "mlp_t.gate_up_proj.weight", {2 * It, L}, 1.0 / std::sqrt(double(L)));
+                add(pre + "mlp_t.down_proj.weight", {L, It}, 1.0 / std::sqrt(double(It)));
+            } else {
+                add(pre + "self_attn.qkv_proj.weight", {3 * D, D}, 1.0 / std::sqrt(double(D)));
+                add(pre + "self_attn.o_proj.weight", {D, D}, 1.0 / std::sqrt(double(D)));
+            }
             add(pre + "mlp.gate_up_proj.weight", {2 * I, D}, 1.0 / std::sqrt(double(D)));
             add(pre + "mlp.down_proj.weight", {D, I}, 1.0 / std::sqrt(double(I)));
         }
@@ -189,9 +194,10 @@ int64_t Weights::trainable_count() const {
 
 void Weights::repack() {
     for (Linear *l : {&lm_head_, &q_head_}) l->packed.repack(l->w);
-    for (auto *blocks : {&h_blocks_, &l_blocks_})
-        for (BlockWeights &b : *blocks)
-            for (Linear *l : {&b.qkv, &b.o, &b.gate_up, &b.down}) l->packed.repack(l->w);
+    for (auto &blocks : nets_)
+        for (BlockWeights &b : blocks)
+            for (Linear *l : {&b.qkv, &b.o, &b.gate_up, &b.down, &b.t_gate_up, &b.t_down})
+                if (l->w) l->packed.repack(l->w);
 }
 
 void Weights::bind() {
@@ -210,14 +216,26 @@ void Weights::bind() {
     if (config_.learned_positions()) embed_pos_ = find("inner.embed_pos.embedding_weight").f32.data();
     lm_head_ = linear("inner.lm_head.weight");
     q_head_ = linear("inner.q_head.weight");
-    for (auto [level, n, out] : {std::tuple{"H_level", config_.h_layers, &h_blocks_},
-                                 std::tuple{"L_level", config_.l_layers, &l_blocks_}}) {
-        for (int64_t i = 0; i < n; ++i) {
-            const std::string pre = std::string("inner.") + level + ".layers." + std::to_string(i) + ".";
-            out->push_back(BlockWeights{linear(pre + "self_attn.qkv_proj.weight"), linear(pre + "self_attn.o_proj.weight"),
-                                        linear(pre + "mlp.gate_up_proj.weight"), linear(pre + "mlp.down_proj.weight")});
+    H_init_ = &find("inner.H_init");
+    if (config_.has_z_l()) L_init_ = &find("inner.L_init");
+    for (const NetSpec &net : config_.nets()) {
+        std::vector<BlockWeights> blocks;
+        for (int64_t i = 0; i < net.layers; ++i) {
+            const std::string pre = "inner." + net.name + ".layers." + std::to_string(i) + ".";
+            BlockWeights b;
+            if (config_.mlp_t) {
+                b.t_gate_up = linear(pre + "mlp_t.gate_up_proj.weight");
+                b.t_down = linear(pre + "mlp_t.down_proj.weight");
+            } else {
+                b.qkv = linear(pre + "self_attn.qkv_proj.weight");
+                b.o = linear(pre + "self_attn.o_proj.weight");
+            }
+            b.gate_up = linear(pre + "mlp.gate_up_proj.weight");
+            b.down = linear(pre + "mlp.down_proj.weight");
+            blocks.push_back(std::move(b));
         }
+        nets_.push_back(std::move(blocks));
     }
 }
 
-}  // namespace hrm::models::hrm_model
+}  // namespace hrm::models::core

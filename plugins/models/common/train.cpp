@@ -13,7 +13,9 @@
 #include "hrm/kernels/rope.hpp"
 #include "hrm/kernels/swiglu.hpp"
 
-namespace hrm::models::hrm_model {
+#include "ops.hpp"
+
+namespace hrm::models::core {
 
 using hrm::plugin::require;
 
@@ -35,14 +37,8 @@ hrm_tensor view(void *data, hrm_dtype dtype, int32_t ndim, const int64_t *shape)
 // The learned-position factor of the input embedding, the same fp32 literal as model.cpp (spec 1.3).
 constexpr float kPosScale = 0.707106781f;
 
-// The state's linear in its precision, as model.cpp: fp32 master weights, or the bf16 pack with
-// fp32 accumulation and one rounding of the output (spec 1.4.1, 1.7).
-void linear(const float *x, const Linear &w, float *y, int64_t m) { kernels::linear(x, w.w, y, m, w.out, w.in); }
-void linear(const kernels::bf16 *x, const Linear &w, kernels::bf16 *y, int64_t m) { kernels::linear(x, w.packed, y, m); }
-
-// Saved activations are fp32 whatever the forward precision: the backward runs in fp32.
-void save(const float *x, std::vector<float> &out) { std::copy(x, x + out.size(), out.begin()); }
-void save(const kernels::bf16 *x, std::vector<float> &out) { kernels::to_float(x, out.data(), int64_t(out.size())); }
+using ops::linear;
+using ops::save;
 
 }  // namespace
 
@@ -54,17 +50,24 @@ Trainer::Trainer(const Model &model) : m_(model) {
         return -1;
     };
     embed_tokens_ = index("inner.embed_tokens.embedding_weight");
-    embed_pos_ = index("inner.embed_pos.embedding_weight");   // -1 with RoPE
+    embed_pos_ = index("inner.embed_pos.embedding_weight");   // -1 without learned positions
     lm_head_ = index("inner.lm_head.weight");
     q_head_w_ = index("inner.q_head.weight");
     q_head_b_ = index("inner.q_head.bias");
     const Config &c = model.config();
-    for (auto [level, count, out] : {std::tuple{"H_level", c.h_layers, &h_grads_}, std::tuple{"L_level", c.l_layers, &l_grads_}}) {
-        for (int64_t i = 0; i < count; ++i) {
-            const std::string pre = std::string("inner.") + level + ".layers." + std::to_string(i) + ".";
-            out->push_back(BlockGrads{index(pre + "self_attn.qkv_proj.weight"), index(pre + "self_attn.o_proj.weight"),
-                                      index(pre + "mlp.gate_up_proj.weight"), index(pre + "mlp.down_proj.weight")});
+    for (const NetSpec &net : c.nets()) {
+        std::vector<BlockGrads> blocks;
+        for (int64_t i = 0; i < net.layers; ++i) {
+            const std::string pre = "inner." + net.name + ".layers." + std::to_string(i) + ".";
+            blocks.push_back(BlockGrads{index(pre + "self_attn.qkv_proj.weight"), index(pre + "self_attn.o_proj.weight"),
+                                        index(pre + "mlp.gate_up_proj.weight"), index(pre + "mlp.down_proj.weight"),
+                                        index(pre + "mlp_t.gate_up_proj.weight"), index(pre + "mlp_t.down_proj.weight")});
         }
+        grads_of_.push_back(std::move(blocks));
+    }
+    for (int64_t h = 0; h < c.h_cycles; ++h) {
+        for (int64_t l = 0; l < c.l_cycles; ++l) schedule_.push_back(HRM_LEVEL_L);
+        schedule_.push_back(HRM_LEVEL_H);
     }
 }
 
@@ -86,38 +89,53 @@ void Trainer::ensure_saves(hrm_state &s, TrainState &t) const {
     if (!t.zH_out.empty()) return;
     const Config &c = m_.config();
     const int64_t B = s.batch, L = c.total_len(), D = c.hidden_size, I = c.intermediate_size();
-    const int64_t M = B * L;
-    auto alloc = [&](std::vector<BlockSave> &saves, int64_t layers) {
-        saves.resize(sz(layers));
-        for (BlockSave &sv : saves) {
+    const int64_t It = c.mlp_t ? c.mlp_t_size() : 0, M = B * L;
+    const int64_t K = std::min<int64_t>(c.grad_updates(), int64_t(schedule_.size()));
+    t.saves.resize(sz(K));
+    for (int64_t j = 0; j < K; ++j) {
+        UpdateSave &u = t.saves[sz(j)];
+        u.level = schedule_[schedule_.size() - sz(K) + sz(j)];
+        u.blocks.resize(sz(c.nets()[sz(c.net_of(u.level))].layers));
+        for (BlockSave &sv : u.blocks) {
             sv.in.assign(sz(M * D), 0.0f);
-            sv.qkv.assign(sz(M * 3 * D), 0.0f);
-            sv.attn.assign(sz(M * D), 0.0f);
-            sv.lse.assign(sz(B * c.num_heads * L), 0.0f);
+            if (c.mlp_t) {
+                sv.tgu.assign(sz(B * D * 2 * It), 0.0f);
+                sv.tact.assign(sz(B * D * It), 0.0f);
+            } else {
+                sv.qkv.assign(sz(M * 3 * D), 0.0f);
+                sv.attn.assign(sz(M * D), 0.0f);
+                sv.lse.assign(sz(B * c.num_heads * L), 0.0f);
+            }
             sv.pre1.assign(sz(M * D), 0.0f);
             sv.n1.assign(sz(M * D), 0.0f);
             sv.gu.assign(sz(M * 2 * I), 0.0f);
             sv.act.assign(sz(M * I), 0.0f);
             sv.pre2.assign(sz(M * D), 0.0f);
         }
-    };
-    alloc(t.l_saves, c.l_layers);
-    alloc(t.h_saves, c.h_layers);
+    }
     t.zH_out.assign(sz(M * D), 0.0f);
     t.tokens.assign(sz(B * c.seq_len), 0);
     t.puzzle_ids.assign(sz(B), 0);
-    t.dz.assign(sz(M * D), 0.0f);
-    t.dattn.assign(sz(M * D), 0.0f);
-    t.dqkv.assign(sz(M * 3 * D), 0.0f);
-    t.dgu.assign(sz(M * 2 * I), 0.0f);
+    for (auto *v : {&t.dzh, &t.dx, &t.dgu}) v->assign(sz(v == &t.dgu ? M * 2 * I : M * D), 0.0f);
+    if (c.has_z_l()) t.dzl.assign(sz(M * D), 0.0f);
     t.dact.assign(sz(M * I), 0.0f);
+    if (c.mlp_t) {
+        t.dt.assign(sz(M * D), 0.0f);
+        t.dtgu.assign(sz(B * D * 2 * It), 0.0f);
+        t.dtact.assign(sz(B * D * It), 0.0f);
+    } else {
+        t.dattn.assign(sz(M * D), 0.0f);
+        t.dqkv.assign(sz(M * 3 * D), 0.0f);
+    }
 }
 
 // ---- forward ------------------------------------------------------------------------------------
 
 // Model::block (spec 1.4.6) with the same kernel calls in the state's precision, keeping its
 // activations (in fp32) for the backward:
-//   h = rms_norm(h + o_proj(attn(rope(qkv_proj(h)))));  h = rms_norm(h + down(swiglu(gate_up(h))))
+//   h = rms_norm(h + o_proj(attn(rope(qkv_proj(h)))))    or, with mlp_t (Model::mlp_t_mixer),
+//   hᵀ = rms_norm_L(hᵀ + down_t(swiglu(gate_up_t(hᵀ))));  then
+//   h = rms_norm(h + down(swiglu(gate_up(h))))
 // The state's scratch buffers hold the intermediate results of all rows.
 template <class T>
 void Trainer::block_forward(const BlockWeights &w, BlockSave &sv, Buffers<T> &b, T *h, int64_t rows) const {
@@ -126,16 +144,31 @@ void Trainer::block_forward(const BlockWeights &w, BlockSave &sv, Buffers<T> &b,
     const int64_t H = c.num_heads, Dh = c.head_dim(), M = rows * L;
     const float eps = float(c.rms_norm_eps);
 
-    save(h, sv.in);
-    linear(h, w.qkv, b.qkv.data(), M);
-    if (m_.rope()) kernels::rope(b.qkv.data(), rows, 2 * H, 3 * D, *m_.rope());
-    kernels::attention(b.qkv.data(), b.attn.data(), rows, L, H, Dh, sv.lse.data());
-    save(b.qkv.data(), sv.qkv);
-    save(b.attn.data(), sv.attn);
-    linear(b.attn.data(), w.o, b.proj.data(), M);
-    kernels::add(h, b.proj.data(), h, M * D);
-    save(h, sv.pre1);
-    kernels::rms_norm(h, h, M, D, eps);
+    if (c.mlp_t) {
+        const int64_t It = c.mlp_t_size(), Mt = rows * D;
+        ops::transpose(h, b.tx.data(), rows, L, D);
+        save(b.tx.data(), sv.in);   // transposed
+        linear(b.tx.data(), w.t_gate_up, b.tgu.data(), Mt);
+        kernels::swiglu(b.tgu.data(), b.tact.data(), Mt, It);
+        save(b.tgu.data(), sv.tgu);
+        save(b.tact.data(), sv.tact);
+        linear(b.tact.data(), w.t_down, b.tproj.data(), Mt);
+        kernels::add(b.tx.data(), b.tproj.data(), b.tx.data(), Mt * L);
+        save(b.tx.data(), sv.pre1);   // transposed
+        kernels::rms_norm(b.tx.data(), b.tx.data(), Mt, L, eps);
+        ops::transpose(b.tx.data(), h, rows, D, L);
+    } else {
+        save(h, sv.in);
+        linear(h, w.qkv, b.qkv.data(), M);
+        if (m_.rope()) kernels::rope(b.qkv.data(), rows, 2 * H, 3 * D, *m_.rope());
+        kernels::attention(b.qkv.data(), b.attn.data(), rows, L, H, Dh, sv.lse.data());
+        save(b.qkv.data(), sv.qkv);
+        save(b.attn.data(), sv.attn);
+        linear(b.attn.data(), w.o, b.proj.data(), M);
+        kernels::add(h, b.proj.data(), h, M * D);
+        save(h, sv.pre1);
+        kernels::rms_norm(h, h, M, D, eps);
+    }
     save(h, sv.n1);
 
     linear(h, w.gate_up, b.gu.data(), M);
@@ -148,21 +181,22 @@ void Trainer::block_forward(const BlockWeights &w, BlockSave &sv, Buffers<T> &b,
     kernels::rms_norm(h, h, M, D, eps);
 }
 
-// The one-step-gradient part of the segment (spec 1.5): z_L = L_level(z_L, z_H + x), then
-// z_H = H_level(z_H, z_L), with the arithmetic of Model::module_rows (the injection is formed
-// first, checklist 8.2).
+// One differentiated update with the arithmetic of Model::module_rows (the injection z_H + x is
+// formed first, checklist 8.2), on all rows of the state.
 template <class T>
-void Trainer::grad_updates(hrm_state &s, Buffers<T> &b, TrainState &t) const {
+void Trainer::grad_update(hrm_state &s, Buffers<T> &b, UpdateSave &u) const {
     const Config &c = m_.config();
     const int64_t n = s.batch * c.total_len() * c.hidden_size;
-    kernels::add(b.zH.data(), b.x.data(), b.inj.data(), n);
-    kernels::add(b.zL.data(), b.inj.data(), b.zL.data(), n);
-    for (size_t k = 0; k < m_.weights().l_blocks().size(); ++k)
-        block_forward(m_.weights().l_blocks()[k], t.l_saves[k], b, b.zL.data(), s.batch);
-    kernels::add(b.zH.data(), b.zL.data(), b.zH.data(), n);
-    for (size_t k = 0; k < m_.weights().h_blocks().size(); ++k)
-        block_forward(m_.weights().h_blocks()[k], t.h_saves[k], b, b.zH.data(), s.batch);
-    save(b.zH.data(), t.zH_out);
+    const auto &blocks = m_.weights().net(size_t(c.net_of(u.level)));
+    T *target = b.zH.data();
+    if (u.level == HRM_LEVEL_L) {
+        kernels::add(b.zH.data(), b.x.data(), b.inj.data(), n);
+        kernels::add(b.zL.data(), b.inj.data(), b.zL.data(), n);
+        target = b.zL.data();
+    } else {
+        kernels::add(b.zH.data(), c.has_z_l() ? b.zL.data() : b.x.data(), b.zH.data(), n);
+    }
+    for (size_t k = 0; k < blocks.size(); ++k) block_forward(blocks[k], u.blocks[k], b, target, s.batch);
 }
 
 void Trainer::segment_forward(hrm_state &s, float *logits, float *q, const hrm_host *host) const {
@@ -173,18 +207,17 @@ void Trainer::segment_forward(hrm_state &s, float *logits, float *q, const hrm_h
     ensure_saves(s, t);
     t.has_forward = false;
 
-    // No-grad part of the segment (spec 1.5): N·T−1 L updates and N−1 H updates in the reference's
-    // order, on the inference path; their activations are not needed (the carry is detached).
-    const Config &c = m_.config();
-    const int64_t N = c.h_cycles, T = c.l_cycles;
-    for (int64_t i = 0; i < N; ++i) {
-        for (int64_t j = 0; j < T; ++j)
-            if (!(i == N - 1 && j == T - 1)) m_.update(s, HRM_LEVEL_L, host);
-        if (i != N - 1) m_.update(s, HRM_LEVEL_H, host);
+    // No-grad part of the segment on the inference path: its activations are not needed (the
+    // carry entering the differentiated updates is detached). HRM: N·T−1 L and N−1 H updates
+    // (spec 1.5); TRM: T−1 full recursions.
+    const size_t K = t.saves.size(), first = schedule_.size() - K;
+    for (size_t i = 0; i < first; ++i) m_.update(s, schedule_[i], host);
+    for (size_t j = 0; j < K; ++j) {
+        if (s.precision == HRM_PRECISION_FP32) grad_update(s, s.f32, t.saves[j]);
+        else grad_update(s, s.bf16, t.saves[j]);
     }
-
-    if (s.precision == HRM_PRECISION_FP32) grad_updates(s, s.f32, t);
-    else grad_updates(s, s.bf16, t);
+    if (s.precision == HRM_PRECISION_FP32) save(s.f32.zH.data(), t.zH_out);
+    else save(s.bf16.zH.data(), t.zH_out);
     t.tokens = s.tokens;
     t.puzzle_ids = s.puzzle_ids;
     t.has_forward = true;
@@ -193,15 +226,14 @@ void Trainer::segment_forward(hrm_state &s, float *logits, float *q, const hrm_h
 
 // ---- backward -----------------------------------------------------------------------------------
 
-// Back through one block: on entry t.dz holds d(loss)/d(block output), on return d(loss)/d(block
-// input); the four weight gradients accumulate. Each step undoes one line of block_forward.
-void Trainer::block_backward(const BlockWeights &w, const BlockGrads &gi, const BlockSave &sv, TrainState &t,
+// Back through one block: on entry dh holds d(loss)/d(block output), on return d(loss)/d(block
+// input); the weight gradients accumulate. Each step undoes one line of block_forward.
+void Trainer::block_backward(const BlockWeights &w, const BlockGrads &gi, const BlockSave &sv, TrainState &t, float *dh,
                              int64_t rows) const {
     const Config &c = m_.config();
     const int64_t L = c.total_len(), D = c.hidden_size, I = c.intermediate_size();
     const int64_t H = c.num_heads, Dh = c.head_dim(), M = rows * L;
     const float eps = float(c.rms_norm_eps);
-    float *dh = t.dz.data();
 
     // h = rms_norm(pre2), pre2 = n1 + down(swiglu(gate_up(n1)))
     kernels::rms_norm_backward(sv.pre2.data(), dh, dh, M, D, eps);
@@ -211,6 +243,20 @@ void Trainer::block_backward(const BlockWeights &w, const BlockGrads &gi, const 
     kernels::linear_backward_weight(t.dgu.data(), sv.n1.data(), t.grads[sz(gi.gate_up)].data(), M, 2 * I, D);
     kernels::linear_backward_input(t.dgu.data(), w.gate_up.w, dh, M, 2 * I, D, /*accumulate=*/true);   // + residual
 
+    if (c.mlp_t) {
+        // n1ᵀ = rms_norm_L(pre1ᵀ), pre1ᵀ = inᵀ + down_t(swiglu(gate_up_t(inᵀ))), per channel row
+        const int64_t It = c.mlp_t_size(), Mt = rows * D;
+        float *dt = t.dt.data();
+        ops::transpose(dh, dt, rows, L, D);
+        kernels::rms_norm_backward(sv.pre1.data(), dt, dt, Mt, L, eps);
+        kernels::linear_backward_weight(dt, sv.tact.data(), t.grads[sz(gi.t_down)].data(), Mt, L, It);
+        kernels::linear_backward_input(dt, w.t_down.w, t.dtact.data(), Mt, L, It);
+        kernels::swiglu_backward(sv.tgu.data(), t.dtact.data(), t.dtgu.data(), Mt, It);
+        kernels::linear_backward_weight(t.dtgu.data(), sv.in.data(), t.grads[sz(gi.t_gate_up)].data(), Mt, 2 * It, L);
+        kernels::linear_backward_input(t.dtgu.data(), w.t_gate_up.w, dt, Mt, 2 * It, L, /*accumulate=*/true);   // + residual
+        ops::transpose(dt, dh, rows, D, L);
+        return;
+    }
     // n1 = rms_norm(pre1), pre1 = in + o_proj(attn(rope(qkv_proj(in))))
     kernels::rms_norm_backward(sv.pre1.data(), dh, dh, M, D, eps);
     kernels::linear_backward_weight(dh, sv.attn.data(), t.grads[sz(gi.o)].data(), M, D, D);
@@ -228,24 +274,26 @@ void Trainer::segment_backward(hrm_state &s, const float *dlogits, const float *
     const Config &c = m_.config();
     const Weights &W = m_.weights();
     const int64_t B = s.batch, L = c.total_len(), P = c.prefix_len(), D = c.hidden_size;
-    const int64_t S = c.seq_len, V = c.vocab_size;
-    float *dz = t.dz.data();
+    const int64_t S = c.seq_len, V = c.vocab_size, n = B * L * D;
+    float *dzh = t.dzh.data(), *dzl = t.dzl.data(), *dx = t.dx.data();
     const float *zh = t.zH_out.data();
-    std::fill(t.dz.begin(), t.dz.end(), 0.0f);
+    for (auto *v : {&t.dzh, &t.dzl, &t.dx}) std::fill(v->begin(), v->end(), 0.0f);
 
     // Readout (spec 1.5): logits[r] = z_H[r, P:] · lm_headᵀ, then q[r] = q_head(z_H[r, 0]) + bias.
     float *g_lm = t.grads[sz(lm_head_)].data();
     for (int64_t r = 0; r < B; ++r) {
         const float *dl = dlogits + r * S * V;
         kernels::linear_backward_weight(dl, zh + (r * L + P) * D, g_lm, S, V, D);
-        kernels::linear_backward_input(dl, W.lm_head().w, dz + (r * L + P) * D, S, V, D);
+        kernels::linear_backward_input(dl, W.lm_head().w, dzh + (r * L + P) * D, S, V, D);
     }
+    // Without a continue head q_continue is the constant 0 (readout): only q_halt has a gradient.
+    const int heads = c.no_act_continue ? 1 : 2;
     const float *qw = W.q_head().w;
     float *g_qw = t.grads[sz(q_head_w_)].data(), *g_qb = t.grads[sz(q_head_b_)].data();
     for (int64_t r = 0; r < B; ++r) {
         const float *z0 = zh + r * L * D;
-        float *dz0 = dz + r * L * D;
-        for (int k = 0; k < 2; ++k) {
+        float *dz0 = dzh + r * L * D;
+        for (int k = 0; k < heads; ++k) {
             const float g = dq[2 * r + k];
             g_qb[k] += g;
             for (int64_t d = 0; d < D; ++d) {
@@ -255,32 +303,46 @@ void Trainer::segment_backward(hrm_state &s, const float *dlogits, const float *
         }
     }
 
-    // H update: z_H = H_level(z_H_in + z_L). z_H_in is the detached carry, so the gradient of the
-    // blocks' input is the gradient of the new z_L.
-    for (size_t k = W.h_blocks().size(); k-- > 0;) block_backward(W.h_blocks()[k], h_grads_[k], t.h_saves[k], t, B);
-    // L update: z_L = L_level(z_L_in + (z_H_in + x)); only x is differentiable.
-    for (size_t k = W.l_blocks().size(); k-- > 0;) block_backward(W.l_blocks()[k], l_grads_[k], t.l_saves[k], t, B);
+    // The differentiated updates in reverse. Each is z = net(z_old + inj): the blocks' backward
+    // turns d(z) into d(z_old + inj), which is d(z_old) and is added to every injected tensor:
+    //   L: inj = z_H + x;  H: inj = z_L (HRM, TRM) or x (transformer).
+    // What reaches z_H / z_L of the first differentiated update is dropped (detached carry); what
+    // reaches x goes to the input embedding. For HRM this is the one-step gradient of spec 1.5.
+    for (size_t j = t.saves.size(); j-- > 0;) {
+        const UpdateSave &u = t.saves[j];
+        const int net = c.net_of(u.level);
+        float *dz = u.level == HRM_LEVEL_L ? dzl : dzh;
+        for (size_t k = u.blocks.size(); k-- > 0;)
+            block_backward(W.net(size_t(net))[k], grads_of_[size_t(net)][k], u.blocks[k], t, dz, B);
+        if (u.level == HRM_LEVEL_L) {
+            kernels::add(dzh, dz, dzh, n);
+            kernels::add(dx, dz, dx, n);
+        } else {
+            kernels::add(c.has_z_l() ? dzl : dx, dz, c.has_z_l() ? dzl : dx, n);
+        }
+    }
 
     // Input embedding (spec 1.3): x = sqrt(D)·e, or sqrt(D)·0.707106781·(e + embed_pos) with learned
     // positions; e = [puzzle_emb row zero-padded to P·D, token embeddings].
-    kernels::scale(dz, float(std::sqrt(double(D))), dz, B * L * D);
+    kernels::scale(dx, float(std::sqrt(double(D))), dx, n);
     if (c.learned_positions()) {
-        kernels::scale(dz, kPosScale, dz, B * L * D);
+        kernels::scale(dx, kPosScale, dx, n);
         float *g_pos = t.grads[sz(embed_pos_)].data();
-        for (int64_t r = 0; r < B; ++r) kernels::add(g_pos, dz + r * L * D, g_pos, L * D);
+        for (int64_t r = 0; r < B; ++r) kernels::add(g_pos, dx + r * L * D, g_pos, L * D);
     }
     float *g_tok = t.grads[sz(embed_tokens_)].data();
     for (int64_t r = 0; r < B; ++r)
-        kernels::embedding_backward(dz + (r * L + P) * D, t.tokens.data() + r * S, S, D, g_tok);
+        kernels::embedding_backward(dx + (r * L + P) * D, t.tokens.data() + r * S, S, D, g_tok);
     // The puzzle rows' gradient is per state row (the reference's local_weights.grad, spec 3.5);
     // the engine sums equal ids for its sparse SignSGD.
     const int64_t nd = c.puzzle_emb_ndim;
-    for (int64_t r = 0; r < B && nd > 0; ++r) kernels::add(t.puzzle_grad.data() + r * nd, dz + r * L * D, t.puzzle_grad.data() + r * nd, nd);
+    for (int64_t r = 0; r < B && nd > 0; ++r) kernels::add(t.puzzle_grad.data() + r * nd, dx + r * L * D, t.puzzle_grad.data() + r * nd, nd);
 
     // Release the activations (see TrainState); the next segment_forward allocates them again.
     t.has_forward = false;
-    for (auto *saves : {&t.l_saves, &t.h_saves}) std::vector<BlockSave>().swap(*saves);
-    for (auto *v : {&t.zH_out, &t.dz, &t.dattn, &t.dqkv, &t.dgu, &t.dact}) std::vector<float>().swap(*v);
+    std::vector<UpdateSave>().swap(t.saves);
+    for (auto *v : {&t.zH_out, &t.dzh, &t.dzl, &t.dx, &t.dattn, &t.dqkv, &t.dgu, &t.dact, &t.dt, &t.dtgu, &t.dtact})
+        std::vector<float>().swap(*v);
 }
 
 // ---- gradient and carry views -------------------------------------------------------------------
@@ -314,8 +376,8 @@ hrm_tensor Trainer::puzzle_grad_get(hrm_state &s) const {
 }
 
 hrm_param Trainer::carry_get(hrm_state &s, int64_t index) const {
-    require(index >= 0 && index < kCarryCount, HRM_E_INVALID_ARG,
-            "carry index " + std::to_string(index) + " is outside [0, 2)");
+    require(index >= 0 && index < carry_count(), HRM_E_INVALID_ARG,
+            "carry index " + std::to_string(index) + " is outside [0, " + std::to_string(carry_count()) + ")");
     TrainState &t = train_state(s);
     const Config &c = m_.config();
     t.carry_shape[0] = s.batch;
@@ -331,4 +393,4 @@ hrm_param Trainer::carry_get(hrm_state &s, int64_t index) const {
     return out;
 }
 
-}  // namespace hrm::models::hrm_model
+}  // namespace hrm::models::core

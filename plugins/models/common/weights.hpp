@@ -1,5 +1,6 @@
-// The parameter table of one HRM model: every tensor under its reference state-dict key
-// (spec 6.2, "inner." prefix kept), in the reference's order, plus the bf16 packs the kernels use.
+// The parameter table of one model of the family: every tensor under its reference state-dict key
+// (spec 6.2, "inner." prefix kept), in the reference's order (own buffers, embeddings and heads, then
+// the networks' blocks), plus the bf16 packs the kernels use.
 // Immutable while states are stepped: states only read it, so any number of threads may share it.
 // The training extension changes the master values in place between steps, then calls repack().
 #pragma once
@@ -13,7 +14,7 @@
 
 #include "config.hpp"
 
-namespace hrm::models::hrm_model {
+namespace hrm::models::core {
 
 struct Param {
     std::string name;               // "inner.H_level.layers.0.self_attn.qkv_proj.weight"
@@ -35,8 +36,10 @@ struct Linear {
     kernels::PackedWeight packed;
 };
 
+// One post-norm block: the token mixer (attention qkv/o, or TRM's sequence MLP t_gate_up/t_down
+// when mlp_t) and the channel SwiGLU (gate_up/down).
 struct BlockWeights {
-    Linear qkv, o, gate_up, down;
+    Linear qkv, o, gate_up, down, t_gate_up, t_down;
 };
 
 class Weights {
@@ -59,23 +62,25 @@ public:
     void repack();
 
     // Typed access for the forward pass.
-    const Param &H_init() const { return params_[0]; }
-    const Param &L_init() const { return params_[1]; }
+    const Param &H_init() const { return *H_init_; }
+    const Param *L_init() const { return L_init_; }   // nullptr without z_L (transformer)
     const float *embed_tokens() const { return embed_tokens_; }
     const float *puzzle_emb() const { return puzzle_emb_; }   // nullptr when puzzle_emb_ndim == 0
     const float *embed_pos() const { return embed_pos_; }     // nullptr unless pos_encodings == learned
     const float *q_head_bias() const { return q_head_bias_; }
     const Linear &lm_head() const { return lm_head_; }
     const Linear &q_head() const { return q_head_; }
-    const std::vector<BlockWeights> &h_blocks() const { return h_blocks_; }
-    const std::vector<BlockWeights> &l_blocks() const { return l_blocks_; }
+    // The blocks of network i of Config::nets().
+    const std::vector<BlockWeights> &net(size_t i) const { return nets_[i]; }
+    size_t net_count() const { return nets_.size(); }
 
 private:
     Config config_;
     std::vector<Param> params_;
     const float *embed_tokens_ = nullptr, *puzzle_emb_ = nullptr, *embed_pos_ = nullptr, *q_head_bias_ = nullptr;
+    const Param *H_init_ = nullptr, *L_init_ = nullptr;
     Linear lm_head_, q_head_;
-    std::vector<BlockWeights> h_blocks_, l_blocks_;
+    std::vector<std::vector<BlockWeights>> nets_;
 
     void declare();   // fills params_ (names, shapes, init stds) in reference order
     void bind();      // resolves the typed pointers and builds the bf16 packs
@@ -85,4 +90,4 @@ private:
 // Deterministic for a given (seed, stream).
 void trunc_normal(float *out, int64_t n, double std, uint64_t seed, uint64_t stream);
 
-}  // namespace hrm::models::hrm_model
+}  // namespace hrm::models::core

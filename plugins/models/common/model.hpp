@@ -1,5 +1,9 @@
-// The HRM forward pass (spec 1.3-1.7) on the kernels of hrm_kernels, as single module updates
-// driven from outside (hrm_model.h): reset, set_inputs, update(L|H), readout.
+// The forward pass of the family (HRM spec 1.3-1.7; TRM and the transformer reuse every piece) on
+// the kernels of hrm_kernels, as single module updates driven from outside (hrm_model.h): reset,
+// set_inputs, update(L|H), readout. The updates (Config::net_of picks the network):
+//   L  z_L = net_L(z_L + (z_H + x))                     HRM, TRM
+//   H  z_H = net_H(z_H + z_L)                           HRM, TRM (TRM: net_H = net_L)
+//   H  z_H = net(z_H + x)                               transformer (no z_L, no L update)
 //
 // Two precisions share one templated code path (model.cpp):
 //   fp32  reference mode, every activation in fp32 (H_init/L_init keep their bf16 values);
@@ -19,7 +23,7 @@
 #include "state.hpp"
 #include "weights.hpp"
 
-namespace hrm::models::hrm_model {
+namespace hrm::models::core {
 
 class Model {
 public:
@@ -28,7 +32,7 @@ public:
     const Config &config() const { return config_; }
     const Weights &weights() const { return *weights_; }
     const std::string &config_text() const { return config_text_; }
-    // The RoPE table (spec 1.4.3), or nullptr with learned positions.
+    // The RoPE table (spec 1.4.3), or nullptr with learned or no positions.
     const kernels::RopeTable *rope() const { return rope_ ? &*rope_ : nullptr; }
     // The training extension changed fp32 master values in place: rebuild the bf16 packs.
     void params_changed() { weights_->repack(); }
@@ -52,7 +56,8 @@ private:
     template <class T> void embed_row(Buffers<T> &b, int64_t row, const int32_t *tokens, int32_t puzzle_id) const;
     template <class T> void module_rows(Buffers<T> &b, hrm_level level, int64_t row0, int64_t rows) const;
     template <class T> void block(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int64_t rows) const;
+    template <class T> void mlp_t_mixer(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int64_t rows) const;
     template <class T> void readout_t(hrm_state &s, Buffers<T> &b, float *logits, int32_t *predictions, float *q) const;
 };
 
-}  // namespace hrm::models::hrm_model
+}  // namespace hrm::models::core
