@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh checkout: dependencies, a Release build and its tests, then an
-# ASan+UBSan build running the unit tests (everything but the install and slow labels).
+# ASan+UBSan build running the unit tests (everything but the install, slow, python and bundled
+# labels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

@@ -95,7 +95,7 @@ int cmd_solve(int argc, char **argv) {
         ("batch", po::value(&batch), "slots in flight (default 64)")
         ("threads", po::value(&threads), "worker threads (default: all cores)")
         ("precision", po::value(&precision), "fp32 or bf16 (default: the model's)")
-        ("show", po::value(&show)->implicit_value(3), "print pictures of the first N solved puzzles (default 3)");
+        ("show", po::value(&show)->implicit_value(3), "print pictures of the first N answers, each marked verified or not (default 3)");
     add_common_options(opts, common);
     po::positional_options_description pos;
     pos.add("input", 1);
@@ -170,7 +170,10 @@ int cmd_solve(int argc, char **argv) {
                 segments += r.segments;
                 if (shown < show && task.can(HRM_ENCODER_CAN_RENDER)) {
                     ++shown;
-                    std::cerr << (progress.terminal ? "\r" : "") << task.render(records[size_t(begin + i)],
+                    std::cerr << (progress.terminal ? "\r" : "") << "puzzle " << begin + i + 1 << ": "
+                              << (r.verified == 1 ? "verified" : r.verified == 0 ? "NOT verified" : "no verifier")
+                              << " after " << r.segments << " segment(s)\n"
+                              << task.render(records[size_t(begin + i)],
                         std::string_view(static_cast<const char *>(r.solution.data), r.solution.size),
                         progress.terminal ? HRM_RENDER_ANSI : HRM_RENDER_TEXT) << "\n";
                 }
@@ -186,7 +189,7 @@ int cmd_solve(int argc, char **argv) {
     const int64_t ran = progress.base - failed;
     std::cerr << std::fixed << std::setprecision(1) << "solved " << progress.solved << "/" << progress.base << " ("
               << (progress.base ? 100.0 * progress.solved / progress.base : 0.0) << "%), " << failed
-              << " bad input(s), mean segments " << std::setprecision(2) << (ran ? double(segments) / ran : 0.0) << ", "
+              << " error(s) (bad input or unreadable answer), mean segments " << std::setprecision(2) << (ran ? double(segments) / ran : 0.0) << ", "
               << std::setprecision(1) << (seconds > 0 ? progress.base / seconds : 0.0) << " puzzles/s, " << seconds
               << " s" << (cancelled ? " (cancelled)" : "") << "\n";
     return cancelled ? 130 : 0;

@@ -18,6 +18,7 @@ int cmd_arc_eval(int argc, char **argv);
 int cmd_gridnav_oracle(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 namespace hrm::runner {
 class Config;

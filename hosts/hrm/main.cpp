@@ -26,6 +26,7 @@ const Command kCommands[] = {
     {"gridnav", cmd_gridnav, "MovingAI maps: cut windows into gridnav instances"},
     {"convert", cmd_convert, "convert a reference PyTorch checkpoint to safetensors"},
     {"forward", cmd_forward, "run a model for N segments and write logits and Q values"},
+    {"export", cmd_export, "write a training checkpoint's deployable model (its EMA weights, if any)"},
 };
 
 void print_usage(std::ostream &out) {

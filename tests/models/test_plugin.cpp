@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "hrm/common/json.hpp"
 #include "hrm/common/npy.hpp"
 #include "hrm/common/safetensors.hpp"
@@ -191,6 +193,99 @@ void bf16_parity(const std::string &name) {
                     rel_err(out[2].logits, npy_f32(f.dir + "/bf16_logits_16.npy")));
 }
 
+// ---- contractive fixtures (make_fixtures.py CONTRACTIVE) -----------------------------------------
+
+uint64_t splitmix64(uint64_t x) {   // make_fixtures.py _splitmix64
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+uint64_t fnv1a64(const std::string &s) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    return h;
+}
+
+// These fixtures store the recipe of their weights (weights.json: make_fixtures.py
+// generated_tensor, spec in docs/parity.md) instead of the weights, so a hidden-512 model costs a
+// few kB. Rebuilds them bit for bit into a checkpoint at `path` (the model then loads it like any
+// other, reading its F32 tensors in place).
+void write_generated_checkpoint(const std::string &dir, const std::string &path) {
+    const json::Value doc = json::parse(read_text(dir + "/weights.json"), dir + "/weights.json");
+    ASSERT_EQ(doc.find("generator")->string, "hrm-sdk/splitmix64-uniform/1");
+    const uint64_t seed = uint64_t(doc.find("seed")->integer);
+    std::vector<std::vector<float>> f32;
+    std::vector<std::vector<uint16_t>> bf16;
+    std::vector<TensorRef> refs;
+    for (const json::Value &t : doc.find("tensors")->array) {
+        TensorRef r;
+        r.name = t.find("name")->string;
+        for (const json::Value &d : t.find("shape")->array) r.shape.push_back(d.integer);
+        const int64_t n = numel(r.shape);
+        const uint64_t key = fnv1a64(r.name) ^ seed;
+        if (t.find("dtype")->string == "BF16") {
+            // ((u >> 56) - 128) / 128 is exact in bf16: its bits are the float's upper half.
+            std::vector<uint16_t> v(static_cast<size_t>(n));
+            for (int64_t i = 0; i < n; ++i) {
+                const float x = float(int64_t(splitmix64(key + uint64_t(i)) >> 56) - 128) * (1.0f / 128.0f);
+                uint32_t bits;
+                std::memcpy(&bits, &x, 4);
+                v[size_t(i)] = uint16_t(bits >> 16);
+            }
+            r.dtype = DType::BF16;
+            bf16.push_back(std::move(v));
+            r.data = bf16.back().data();
+        } else {
+            const float scale = float(t.find("scale")->number);
+            std::vector<float> v(static_cast<size_t>(n));
+            for (int64_t i = 0; i < n; ++i) {
+                const float k = float(int64_t(splitmix64(key + uint64_t(i)) >> 40) - (int64_t(1) << 23));   // exact
+                v[size_t(i)] = k * 0x1p-23f * scale;   // k·2^-23 is exact: one rounding, as in numpy
+            }
+            r.dtype = DType::F32;
+            f32.push_back(std::move(v));
+            r.data = f32.back().data();
+        }
+        refs.push_back(std::move(r));
+    }
+    write_safetensors(path, refs, {{"format", "hrm-sdk/1"}, {"config", read_text(dir + "/config.toml")}});
+}
+
+// The bound: fp32 within 1e-4 of the largest |logit| after 1 and after 16 segments. On
+// these contractive fixtures the reference's own fp32-vs-fp64 drift stays ~1e-6 over the 16
+// segments (drift.json), so the bound is not drift-scaled; argmax must agree on every cell.
+void fp32_contractive_parity(const std::string &name) {
+    const Fixture f = fixture(name);
+    const std::string path = ::testing::TempDir() + "hrm_parity_" + std::to_string(::getpid()) + "_" + name + ".safetensors";
+    write_generated_checkpoint(f.dir, path);
+    if (::testing::Test::HasFatalFailure()) return;
+    std::vector<Outputs> out;
+    {
+        ModelPtr m(plugin().create("", path));
+        out = rollout(m.m, HRM_PRECISION_FP32, f.inputs, f.pids, f.batch, {1, 16});
+    }
+    std::remove(path.c_str());
+    for (int k = 0; k < 2; ++k) {
+        const int seg = k == 0 ? 1 : 16;
+        const auto ref_logits = npy_f32(f.dir + "/logits_" + std::to_string(seg) + ".npy");
+        const auto ref_q = npy_f32(f.dir + "/q_" + std::to_string(seg) + ".npy");
+        const double e = rel_err(out[size_t(k)].logits, ref_logits);
+        double qmax = 1.0;
+        for (float v : ref_q) qmax = std::max(qmax, double(std::fabs(v)));
+        const double eq = abs_err(out[size_t(k)].q, ref_q) / qmax;
+        const double fixture_drift = drift(f.dir, "fp32_vs_fp64", seg, "rel_to_max_logit", 1.0);
+        std::printf("[parity] %s fp32 segment %d: logits %.3g, q %.3g (max|diff| / max|ref|); fixture fp32-vs-fp64 "
+                    "drift %.3g; bound 1e-4\n", name.c_str(), seg, e, eq, fixture_drift);
+        EXPECT_LT(fixture_drift, 1e-5) << name << ": the fixture is not contractive (regenerate it)";
+        EXPECT_LT(e, 1e-4) << name << " segment " << seg;
+        EXPECT_LT(eq, 1e-4) << name << " segment " << seg;
+    }
+    const auto pred = read_npy(f.dir + "/pred_16.npy").as<int32_t>(DType::I32, "pred_16.npy");
+    EXPECT_EQ(agreement(out[1].pred, pred), 1.0) << name;
+}
+
 }  // namespace
 
 TEST(ModelPlugin, DescriptorAndReferenceSpec) {
@@ -334,6 +429,8 @@ TEST(Parity, Fp32Wide) { fp32_parity("wide"); }
 TEST(Parity, Bf16Small) { bf16_parity("small"); }
 TEST(Parity, Bf16SmallLearned) { bf16_parity("small_learned"); }
 TEST(Parity, Bf16Wide) { bf16_parity("wide"); }
+TEST(Parity, Fp32ContractiveSmall16Segments) { fp32_contractive_parity("contractive_small"); }
+TEST(Parity, Fp32ContractiveD512At16Segments) { fp32_contractive_parity("contractive_d512"); }
 
 TEST(Parity, ConfigFromFileEqualsConfigFromMetadata) {
     const std::string dir = std::string(HRM_PARITY_DATA) + "/small";
@@ -384,6 +481,42 @@ TEST(ModelPlugin, ConcurrentStatesMatchSerial) {
         EXPECT_EQ(b_conc[0].q, b_serial[0].q);
         EXPECT_NE(a_conc[0].logits, b_conc[0].logits);
     }
+}
+
+// Inference memory (weights.hpp): a loaded model reads its F32 tensors in place from the mapping,
+// the first bf16 states build the packs (here two threads race to create them) and then release the
+// mapped pages of the linears, which an fp32 state afterwards reads back unchanged. Requesting the
+// training extension copies the masters into owned storage without changing any result.
+TEST(ModelPlugin, LazyPacksAndMaterializedMastersKeepResults) {
+    const std::string dir = std::string(HRM_PARITY_DATA) + "/small";
+    if (!exists(dir + "/model.safetensors")) GTEST_SKIP();
+    const Fixture f = fixture("small");
+    ModelPtr ref(plugin().create("", dir + "/model.safetensors"));
+    const auto fp32_ref = rollout(ref.m, HRM_PRECISION_FP32, f.inputs, f.pids, f.batch, {2});
+    const auto bf16_ref = rollout(ref.m, HRM_PRECISION_BF16, f.inputs, f.pids, f.batch, {2});
+
+    ModelPtr m(plugin().create("", dir + "/model.safetensors"));
+    std::vector<Outputs> a, b;
+    std::thread t([&] { b = rollout(m.m, HRM_PRECISION_BF16, f.inputs, f.pids, f.batch, {2}); });
+    a = rollout(m.m, HRM_PRECISION_BF16, f.inputs, f.pids, f.batch, {2});
+    t.join();
+    EXPECT_EQ(a[0].logits, bf16_ref[0].logits);
+    EXPECT_EQ(b[0].logits, bf16_ref[0].logits);
+    EXPECT_EQ(rollout(m.m, HRM_PRECISION_FP32, f.inputs, f.pids, f.batch, {2})[0].logits, fp32_ref[0].logits);
+
+    // param_get before the extension: the loaded values; after it: owned copies, equal values.
+    hrm_param before{};
+    before.struct_size = sizeof before;
+    check(m->param_get(m.m, 3, &before), "param_get");
+    ASSERT_STREQ(before.name, "inner.lm_head.weight");
+    ASSERT_NE(m->get_extension(m.m, "hrm.ext.draft.train/1"), nullptr);
+    hrm_param after{};
+    after.struct_size = sizeof after;
+    check(m->param_get(m.m, 3, &after), "param_get");
+    EXPECT_NE(after.tensor.data, before.tensor.data);
+    EXPECT_EQ(std::memcmp(after.tensor.data, before.tensor.data, size_t(11 * 64) * sizeof(float)), 0);
+    EXPECT_EQ(rollout(m.m, HRM_PRECISION_FP32, f.inputs, f.pids, f.batch, {2})[0].logits, fp32_ref[0].logits);
+    EXPECT_EQ(rollout(m.m, HRM_PRECISION_BF16, f.inputs, f.pids, f.batch, {2})[0].logits, bf16_ref[0].logits);
 }
 
 // puzzle_emb_ndim = 0 (no prefix, P = 0) and P > 1 (ndim > hidden: the row is zero-padded to P·D)

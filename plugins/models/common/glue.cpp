@@ -84,11 +84,12 @@ hrm_status *HRM_ABI get_spec(const hrm_model *self, hrm_model_spec *out) {
 
 hrm_status *HRM_ABI state_create(const hrm_model *self, int64_t batch, hrm_precision precision, hrm_state **out) {
     return guard(host_of(self), [&] {
-        const hm::Model &m = *inst(self).model;
+        hm::Model &m = *inst(self).model;
         require(out != nullptr, HRM_E_INVALID_ARG, "out is NULL");
         require(batch >= 1 && batch <= (int64_t(1) << 24), HRM_E_INVALID_ARG, "batch must be in 1..2^24, got " + std::to_string(batch));
         require(precision == HRM_PRECISION_FP32 || precision == HRM_PRECISION_BF16, HRM_E_UNSUPPORTED,
                 "precision must be HRM_PRECISION_FP32 or HRM_PRECISION_BF16, got " + std::to_string(precision));
+        m.prepare(precision);   // the first bf16 state builds the bf16 packs (thread-safe, once)
         *out = new hrm_state(batch, precision, m.config());
     });
 }
@@ -156,8 +157,10 @@ hrm_status *HRM_ABI param_get(const hrm_model *self, int64_t index, hrm_param *o
         require(index >= 0 && index < int64_t(params.size()), HRM_E_INVALID_ARG,
                 "parameter index " + std::to_string(index) + " is outside [0, " + std::to_string(params.size()) + ")");
         const hm::Param &p = params[size_t(index)];
-        // The view is the model's own storage and writable: the training engine updates the fp32
-        // master values in place, then calls params_changed (ext/draft/train.h).
+        // The view is the model's own storage. It is writable once the training extension was
+        // requested (get_extension materializes the masters): the training engine updates the fp32
+        // master values in place, then calls params_changed (ext/draft/train.h). Before that, a
+        // checkpoint's fp32 tensors are views of its read-only mapping.
         out->trainable = p.trainable ? 1 : 0;
         out->name = p.name.c_str();
         hrm_tensor t{};
@@ -259,8 +262,20 @@ hrm_model_train_ext make_train_ext() {
 
 const hrm_model_train_ext kTrainExt = make_train_ext();
 
-const void *HRM_ABI get_extension(const hrm_model *, const char *id) {
-    return id && std::strcmp(id, HRM_EXT_TRAIN) == 0 ? &kTrainExt : nullptr;
+// An inference-only instance reads a checkpoint's fp32 weights in place from its read-only mapping
+// (weights.hpp). The training extension writes the masters in place through the param_get views, so
+// the first request for it copies them into owned storage; param_get views taken before that point
+// at the mapping and keep the loaded values. Requesting the extension must not overlap stepping
+// states (the training engine asks for it when it wraps the model, before creating any state).
+// NULL if the copy fails (out of memory): the caller sees a model without the extension.
+const void *HRM_ABI get_extension(const hrm_model *self, const char *id) {
+    if (!self || !self->plugin_data || !id || std::strcmp(id, HRM_EXT_TRAIN) != 0) return nullptr;
+    try {
+        static_cast<Instance *>(self->plugin_data)->model->materialize_weights();
+    } catch (...) {
+        return nullptr;
+    }
+    return &kTrainExt;
 }
 
 void HRM_ABI destroy(const hrm_model *self) {
@@ -285,7 +300,7 @@ hrm_status *create_instance(const hrm_descriptor *desc, const char *arch, const 
         const std::string config_text = params && params->config ? params->config : "";
         const std::string weights_path = params && params->weights ? params->weights : "";
 
-        std::unique_ptr<hrm::common::SafetensorsFile> file;
+        std::unique_ptr<const hrm::common::SafetensorsFile> file;
         if (!weights_path.empty()) file = std::make_unique<hrm::common::SafetensorsFile>(weights_path);
         hm::Config config = hm::Config::defaults(arch);
         if (!config_text.empty()) {
@@ -298,7 +313,8 @@ hrm_status *create_instance(const hrm_descriptor *desc, const char *arch, const 
         }
         require(config.arch == arch, HRM_E_INVALID_ARG,
                 "model.arch is \"" + config.arch + "\" but this is the " + arch + " model plugin (" + desc->id + ")");
-        auto weights = file ? std::make_unique<hm::Weights>(config, *file)
+        // The weights keep the file: its fp32 tensors are read in place (weights.hpp).
+        auto weights = file ? std::make_unique<hm::Weights>(config, std::move(file))
                             : std::make_unique<hm::Weights>(config, params ? params->seed : 0);
         auto instance = std::make_unique<Instance>();
         instance->host = host;

@@ -36,6 +36,14 @@ public:
     const kernels::RopeTable *rope() const { return rope_ ? &*rope_ : nullptr; }
     // The training extension changed fp32 master values in place: rebuild the bf16 packs.
     void params_changed() { weights_->repack(); }
+    // Before a state of `precision` is created: bf16 builds the bf16 packs once (thread-safe), so
+    // an fp32-only process never holds them.
+    void prepare(hrm_precision precision) {
+        if (precision == HRM_PRECISION_BF16) weights_->ensure_packed();
+    }
+    // The training extension writes the fp32 masters in place: give them owned storage
+    // (Weights::materialize; [control]).
+    void materialize_weights() { weights_->materialize(); }
 
     // mask: [batch] bytes, nullptr = all rows. Shapes were checked by the caller (plugin.cpp).
     void reset(hrm_state &s, const uint8_t *mask, float noise_std, const uint64_t *row_seeds) const;

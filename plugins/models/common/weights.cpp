@@ -7,6 +7,9 @@
 #include <random>
 #include <tuple>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "hrm/hrm_plugin.hpp"
 #include "hrm/kernels/bf16.hpp"
 
@@ -143,22 +146,30 @@ Weights::Weights(const Config &config, uint64_t seed) : config_(config) {
     bind();
 }
 
-Weights::Weights(const Config &config, const common::SafetensorsFile &file) : config_(config) {
+Weights::Weights(const Config &config, std::unique_ptr<const common::SafetensorsFile> file)
+    : config_(config), file_(std::move(file)) {
+    const common::SafetensorsFile &f = *file_;
     declare();
     for (Param &p : params_) {
-        const common::TensorView *t = file.find(p.name);
-        if (!t) throw Error(HRM_E_FORMAT, file.path() + ": missing tensor \"" + p.name + "\"");
+        const common::TensorView *t = f.find(p.name);
+        if (!t) throw Error(HRM_E_FORMAT, f.path() + ": missing tensor \"" + p.name + "\"");
         if (t->shape != p.shape)
-            throw Error(HRM_E_FORMAT, file.path() + ": tensor \"" + p.name + "\" has shape " + common::shape_str(t->shape) +
+            throw Error(HRM_E_FORMAT, f.path() + ": tensor \"" + p.name + "\" has shape " + common::shape_str(t->shape) +
                                           ", the config needs " + common::shape_str(p.shape));
         if (t->dtype != DType::F32 && t->dtype != DType::BF16)
-            throw Error(HRM_E_FORMAT, file.path() + ": tensor \"" + p.name + "\" has dtype " + common::dtype_name(t->dtype) +
+            throw Error(HRM_E_FORMAT, f.path() + ": tensor \"" + p.name + "\" has dtype " + common::dtype_name(t->dtype) +
                                           ", expected F32 or BF16");
         const std::size_t n = std::size_t(p.numel());
         if (p.dtype == DType::F32) {
-            p.f32.resize(n);
-            if (t->dtype == DType::F32) std::memcpy(p.f32.data(), t->data, n * 4);
-            else kernels::to_float(static_cast<const kernels::bf16 *>(t->data), p.f32.data(), int64_t(n));
+            // In place when the bytes can be read as floats (the writers align the data section to
+            // 8 bytes, so every F32 tensor after 4-byte-multiple tensors is aligned); a copy otherwise.
+            if (t->dtype == DType::F32 && reinterpret_cast<std::uintptr_t>(t->data) % alignof(float) == 0) {
+                p.mapped = static_cast<const float *>(t->data);
+            } else {
+                p.f32.resize(n);
+                if (t->dtype == DType::F32) std::memcpy(p.f32.data(), t->data, n * 4);
+                else kernels::to_float(static_cast<const kernels::bf16 *>(t->data), p.f32.data(), int64_t(n));
+            }
         } else {
             p.bf16.resize(n);
             if (t->dtype == DType::BF16) {
@@ -169,11 +180,11 @@ Weights::Weights(const Config &config, const common::SafetensorsFile &file) : co
             }
         }
     }
-    for (const auto &t : file.tensors()) {
+    for (const auto &t : f.tensors()) {
         bool known = false;
         for (const Param &p : params_) known = known || p.name == t.name;
         if (!known)
-            throw Error(HRM_E_FORMAT, file.path() + ": unexpected tensor \"" + t.name + "\" (not part of this config; " +
+            throw Error(HRM_E_FORMAT, f.path() + ": unexpected tensor \"" + t.name + "\" (not part of this config; " +
                                           "check pos_encodings, puzzle_emb_ndim and the layer counts)");
     }
     bind();
@@ -192,28 +203,79 @@ int64_t Weights::trainable_count() const {
     return n;
 }
 
-void Weights::repack() {
-    for (Linear *l : {&lm_head_, &q_head_}) l->packed.repack(l->w);
+namespace {
+
+// Give the resident pages of [p, p + bytes) of a read-only file mapping back to the kernel. The
+// range stays mapped: a later read faults the (unchanged) bytes back in from the page cache, so
+// this is safe even while another thread reads them. Only whole pages inside the range are dropped.
+void release_pages(const void *p, std::size_t bytes) {
+    static const std::uintptr_t page = std::uintptr_t(::sysconf(_SC_PAGESIZE));
+    const std::uintptr_t begin = (reinterpret_cast<std::uintptr_t>(p) + page - 1) / page * page;
+    const std::uintptr_t end = (reinterpret_cast<std::uintptr_t>(p) + bytes) / page * page;
+    if (end > begin) ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);   // advisory: errors ignored
+}
+
+}  // namespace
+
+std::vector<Linear *> Weights::linears() {
+    std::vector<Linear *> out{&lm_head_, &q_head_};
     for (auto &blocks : nets_)
         for (BlockWeights &b : blocks)
             for (Linear *l : {&b.qkv, &b.o, &b.gate_up, &b.down, &b.t_gate_up, &b.t_down})
-                if (l->w) l->packed.repack(l->w);
+                if (l->param >= 0) out.push_back(l);
+    return out;
+}
+
+void Weights::ensure_packed() {
+    std::call_once(pack_once_, [this] {
+        for (Linear *l : linears()) {
+            l->packed = kernels::PackedWeight(l->w, l->out, l->in);   // bf16 copy (spec 1.4.1)
+            // bf16 inference reads only the pack: drop the layer's mapped fp32 pages now, so that
+            // at most one layer's fp32 values are resident at a time.
+            const Param &p = params_[size_t(l->param)];
+            if (p.mapped) release_pages(p.mapped, size_t(p.numel()) * sizeof(float));
+        }
+        packed_.store(true, std::memory_order_release);
+    });
+}
+
+void Weights::materialize() {
+    std::lock_guard<std::mutex> lock(materialize_mutex_);
+    if (materialized_) return;
+    for (Param &p : params_) {
+        if (!p.mapped) continue;
+        p.f32.assign(p.mapped, p.mapped + p.numel());
+        release_pages(p.mapped, size_t(p.numel()) * sizeof(float));   // the copy is what is read from now on
+        p.mapped = nullptr;
+    }
+    point();
+    materialized_ = true;
+}
+
+void Weights::repack() {
+    if (!packed_.load(std::memory_order_acquire)) return;   // built from the current masters when first needed
+    for (Linear *l : linears()) l->packed.repack(l->w);
+}
+
+void Weights::point() {
+    for (Linear *l : linears()) l->w = params_[size_t(l->param)].values();
+    embed_tokens_ = find("inner.embed_tokens.embedding_weight").values();
+    q_head_bias_ = find("inner.q_head.bias").values();
+    if (config_.puzzle_emb_ndim > 0) puzzle_emb_ = find("inner.puzzle_emb.weights").values();
+    if (config_.learned_positions()) embed_pos_ = find("inner.embed_pos.embedding_weight").values();
 }
 
 void Weights::bind() {
     auto linear = [&](const std::string &name) {
-        const Param &p = find(name);
         Linear l;
-        l.w = p.f32.data();
+        for (size_t i = 0; i < params_.size(); ++i)
+            if (params_[i].name == name) l.param = int64_t(i);
+        if (l.param < 0) throw Error(HRM_E_NOT_FOUND, "no parameter named \"" + name + "\"");
+        const Param &p = params_[size_t(l.param)];
         l.out = p.shape[0];
         l.in = p.shape[1];
-        l.packed = kernels::PackedWeight(l.w, l.out, l.in);   // bf16 copy, built once (spec 1.4.1)
         return l;
     };
-    embed_tokens_ = find("inner.embed_tokens.embedding_weight").f32.data();
-    q_head_bias_ = find("inner.q_head.bias").f32.data();
-    if (config_.puzzle_emb_ndim > 0) puzzle_emb_ = find("inner.puzzle_emb.weights").f32.data();
-    if (config_.learned_positions()) embed_pos_ = find("inner.embed_pos.embedding_weight").f32.data();
     lm_head_ = linear("inner.lm_head.weight");
     q_head_ = linear("inner.q_head.weight");
     H_init_ = &find("inner.H_init");
@@ -236,6 +298,7 @@ void Weights::bind() {
         }
         nets_.push_back(std::move(blocks));
     }
+    point();
 }
 
 }  // namespace hrm::models::core

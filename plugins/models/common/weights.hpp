@@ -1,11 +1,24 @@
 // The parameter table of one model of the family: every tensor under its reference state-dict key
 // (spec 6.2, "inner." prefix kept), in the reference's order (own buffers, embeddings and heads, then
 // the networks' blocks), plus the bf16 packs the kernels use.
-// Immutable while states are stepped: states only read it, so any number of threads may share it.
-// The training extension changes the master values in place between steps, then calls repack().
+//
+// Memory: inference holds only what it reads. A checkpoint's fp32 tensors are read in place from
+// its read-only mapping (no fp32 copy); the bf16 packs are built on the first bf16 state
+// (ensure_packed), after which the mapped pages of the linear layers are released (the kernels
+// read only the packs; the pages fault back in from the file if an fp32 state or param_get reads
+// them). The training extension needs writable fp32 masters: materialize() copies the mapped
+// values into owned storage once, when the extension is first requested.
+//
+// Threading: immutable while states are stepped (states only read it), so any number of threads
+// may share it; ensure_packed is thread-safe (built once). materialize() and repack() are
+// [control]: no state may be stepped concurrently. The training extension changes the master
+// values in place between steps, then calls repack().
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -22,17 +35,24 @@ struct Param {
     common::DType dtype = common::DType::F32;   // F32, or BF16 for H_init / L_init (spec 1.7)
     std::vector<int64_t> shape;
     double init_std = 0.0;          // trunc-normal std of the fresh init (spec 1.2); 0 = zeros
-    std::vector<float> f32;         // values when dtype == F32
+    // dtype == F32: the values are `mapped` (read in place from the checkpoint's read-only
+    // mapping) when set, else the owned `f32` (fresh init, converted or unaligned tensors, and
+    // every tensor after Weights::materialize).
+    const float *mapped = nullptr;
+    std::vector<float> f32;
     std::vector<uint16_t> bf16;     // raw bf16 bits when dtype == BF16
 
     int64_t numel() const { return common::numel(shape); }
-    const void *data() const { return dtype == common::DType::F32 ? static_cast<const void *>(f32.data()) : bf16.data(); }
+    const float *values() const { return mapped ? mapped : f32.data(); }
+    const void *data() const { return dtype == common::DType::F32 ? static_cast<const void *>(values()) : bf16.data(); }
 };
 
-// A linear layer y = x·Wᵀ: the fp32 master [out, in] and its bf16 pack for bf16 mode.
+// A linear layer y = x·Wᵀ: the fp32 master [out, in] and its bf16 pack for bf16 mode (empty until
+// Weights::ensure_packed).
 struct Linear {
     const float *w = nullptr;
     int64_t out = 0, in = 0;
+    int64_t param = -1;             // index of the master in Weights::params(); -1 = unused slot
     kernels::PackedWeight packed;
 };
 
@@ -49,8 +69,9 @@ public:
     Weights(const Config &config, uint64_t seed);
     // Load from a checkpoint; every expected tensor must be present with its exact shape (errors
     // name the tensor) and no unknown tensor may be present. F32 tensors may also be stored as BF16
-    // and H_init/L_init as F32 (converted on load).
-    Weights(const Config &config, const common::SafetensorsFile &file);
+    // and H_init/L_init as F32 (converted on load). Aligned F32 tensors are read in place: the
+    // weights keep the file (its mapping) until destroyed.
+    Weights(const Config &config, std::unique_ptr<const common::SafetensorsFile> file);
     // The typed pointers point into params_: not copyable.
     Weights(const Weights &) = delete;
     Weights &operator=(const Weights &) = delete;
@@ -58,7 +79,12 @@ public:
     const std::vector<Param> &params() const { return params_; }
     const Param &find(const std::string &name) const;
     int64_t trainable_count() const;
-    // Rebuild every bf16 pack from its fp32 master (after an optimizer step; no state may run).
+    // Build the bf16 packs once (the first bf16 state needs them); thread-safe.
+    void ensure_packed();
+    // Copy every mapped fp32 tensor into owned, writable storage (the training extension writes
+    // the masters in place). Idempotent; [control].
+    void materialize();
+    // Rebuild the bf16 packs (if built) from the fp32 masters (after an optimizer step; [control]).
     void repack();
 
     // Typed access for the forward pass.
@@ -76,14 +102,21 @@ public:
 
 private:
     Config config_;
+    std::unique_ptr<const common::SafetensorsFile> file_;   // the checkpoint mapped params read from
     std::vector<Param> params_;
     const float *embed_tokens_ = nullptr, *puzzle_emb_ = nullptr, *embed_pos_ = nullptr, *q_head_bias_ = nullptr;
     const Param *H_init_ = nullptr, *L_init_ = nullptr;
     Linear lm_head_, q_head_;
     std::vector<std::vector<BlockWeights>> nets_;
+    std::once_flag pack_once_;
+    std::atomic<bool> packed_{false};
+    std::mutex materialize_mutex_;   // get_extension may be called from several threads
+    bool materialized_ = false;
 
     void declare();   // fills params_ (names, shapes, init stds) in reference order
-    void bind();      // resolves the typed pointers and builds the bf16 packs
+    void bind();      // lays out the linears (shapes, param indices) and points them at the values
+    void point();     // (re)points the typed pointers and Linear::w at the params' current values
+    std::vector<Linear *> linears();   // every used Linear slot
 };
 
 // JAX-style truncated normal (spec 1.2): values in [-2, 2]·comp_std whose actual std is `std`.
