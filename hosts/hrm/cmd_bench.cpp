@@ -413,9 +413,8 @@ int bench_solve(int argc, char **argv) {
     const Config config = load_config(common);
 
     hrm::Runtime runtime = open_runtime(common);
-    hrm::Instance encoder = runtime.create(HRM_KIND_ENCODER, task_name, config.section_text("task"));
+    hrm::Instance encoder = open_encoder_for_model(runtime, task_name, config, model_arg);
     const Task task(encoder.encoder());
-    if (model_arg.empty()) model_arg = bundled_model_path(task.name());
     hrm::Instance model = open_model(runtime, model_arg, config);
     const std::string text = read_input(input);
     std::vector<hrm_blob> instances;

@@ -23,18 +23,6 @@ using namespace hrm::runner;
 
 namespace {
 
-// The [task] table stored with a model by `hrm train`, as TOML text ("" if there is none).
-std::string checkpoint_task_config(const std::string &model_path) {
-    const toml::table config = toml::parse(read_checkpoint_info(model_path).config);
-    const toml::table *task = config["task"].as_table();
-    if (!task) return "";
-    toml::table root;
-    root.insert("task", *task);
-    std::ostringstream text;
-    text << root;
-    return text.str();
-}
-
 std::atomic<bool> g_interrupted{false};
 void on_sigint(int) { g_interrupted = true; }
 
@@ -110,13 +98,7 @@ int cmd_solve(int argc, char **argv) {
     const Config config = load_config(common);
 
     hrm::Runtime runtime = open_runtime(common, threads);
-    hrm::Instance encoder = runtime.create(HRM_KIND_ENCODER, task_name, config.section_text("task"));
-    if (model_arg.empty()) model_arg = bundled_model_path(Task(encoder.encoder()).name());
-    // Without a [task] table of its own, encode the way the model was trained (the table
-    // `hrm train` stores next to the model config, e.g. a maze canvas or a gridnav window).
-    if (!config.table()["task"].as_table())
-        if (const std::string task_config = checkpoint_task_config(model_arg); !task_config.empty())
-            encoder = runtime.create(HRM_KIND_ENCODER, task_name, task_config);
+    hrm::Instance encoder = open_encoder_for_model(runtime, task_name, config, model_arg);
     const Task task(encoder.encoder());
     hrm::Instance model = open_model(runtime, model_arg, config);
     hrm::Instance policy = runtime.create(HRM_KIND_POLICY, policy_name, config.section_text("policy"));

@@ -58,4 +58,17 @@ std::string bundled_model_path(const std::string &task) {
     throw std::runtime_error("no bundled model for task '" + task + "'; give --model (looked in:" + looked + ")");
 }
 
+Instance open_encoder_for_model(Runtime &runtime, const std::string &task, const Config &config,
+                                std::string &model_path) {
+    Instance encoder = runtime.create(HRM_KIND_ENCODER, task, config.section_text("task"));
+    if (model_path.empty()) model_path = bundled_model_path(encoder.encoder()->desc->name);
+    if (config.table()["task"].as_table()) return encoder;
+    const toml::table stored = toml::parse(read_checkpoint_info(model_path).config);
+    const toml::table *table = stored["task"].as_table();
+    if (!table) return encoder;
+    std::ostringstream text;
+    text << toml::table{{"task", *table}};
+    return runtime.create(HRM_KIND_ENCODER, task, text.str());
+}
+
 }  // namespace hrm::runner

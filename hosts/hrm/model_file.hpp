@@ -25,4 +25,11 @@ Instance open_model(Runtime &runtime, const std::string &path, const Config &con
 // naming the places it looked when there is none.
 std::string bundled_model_path(const std::string &task);
 
+// The task encoder for solving with a model: the config's [task] table, or, when the config has
+// none, the one `hrm train` stored with the model (e.g. a maze canvas or a gridnav window), so
+// puzzles are encoded the way the model saw them. An empty model_path becomes the task's bundled
+// model.
+Instance open_encoder_for_model(Runtime &runtime, const std::string &task, const Config &config,
+                                std::string &model_path);
+
 }  // namespace hrm::runner
