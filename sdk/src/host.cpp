@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 namespace hrm::detail {
 
@@ -61,12 +62,17 @@ bool HRM_ABI host_parallel_for(const hrm_host *host, uint32_t n_tasks, void(HRM_
         return false;
     }
     try {
-        host_of(host).core().arena().execute([&] {
+        auto run = [&] {
             tbb::parallel_for(uint32_t{0}, n_tasks, [&](uint32_t i) {
                 task(ctx, i);
                 done[i] = 1;
             });
-        });
+        };
+        // A caller already on oneTBB workers (a session's or a trainer's arena) keeps its own
+        // thread count: entering the runtime's arena from there would let a "1 thread" session
+        // use every core. Other callers get the runtime's arena (hrm_runtime_params.n_threads).
+        if (tbb::this_task_arena::current_thread_index() != tbb::task_arena::not_initialized) run();
+        else host_of(host).core().arena().execute(run);
     } catch (...) {
         for (uint32_t i = 0; i < n_tasks; ++i)
             if (!done[i]) task(ctx, i);

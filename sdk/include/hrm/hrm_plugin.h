@@ -42,8 +42,10 @@ typedef struct hrm_host {
     void *(HRM_ABI *alloc)(const struct hrm_host *host, size_t size);
     /* [thread-safe] Free memory from alloc; accepts NULL. */
     void (HRM_ABI *free)(const struct hrm_host *host, void *ptr);
-    /* [thread-safe] Run task(ctx, i) for i in [0, n_tasks) on the host's oneTBB workers and wait.
-     * Returns false without running anything if the host refuses; the plugin then loops serially. */
+    /* [thread-safe] Run task(ctx, i) for i in [0, n_tasks) on the host's oneTBB workers and wait:
+     * the workers of the caller's own arena when it runs inside one (a session or a trainer, so their
+     * thread count holds), else the runtime's (hrm_runtime_params.n_threads). Returns false without
+     * running anything if the host refuses; the plugin then loops serially. */
     bool (HRM_ABI *parallel_for)(const struct hrm_host *host, uint32_t n_tasks,
                                  void (HRM_ABI *task)(void *ctx, uint32_t index), void *ctx);
     /* [thread-safe] Optional host extension by id ("hrm.host.<name>/<rev>"), or NULL. */
