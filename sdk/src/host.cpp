@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <tbb/parallel_for.h>
+#include <tbb/task.h>
 #include <tbb/task_arena.h>
 
 namespace hrm::detail {
@@ -68,10 +69,10 @@ bool HRM_ABI host_parallel_for(const hrm_host *host, uint32_t n_tasks, void(HRM_
                 done[i] = 1;
             });
         };
-        // A caller already on oneTBB workers (a session's or a trainer's arena) keeps its own
-        // thread count: entering the runtime's arena from there would let a "1 thread" session
+        // A caller inside a oneTBB task (a session's or a trainer's shard) keeps its arena and so
+        // its thread count: entering the runtime's arena from there would let a "1 thread" session
         // use every core. Other callers get the runtime's arena (hrm_runtime_params.n_threads).
-        if (tbb::this_task_arena::current_thread_index() != tbb::task_arena::not_initialized) run();
+        if (tbb::task::current_context()) run();   // non-null only inside a task
         else host_of(host).core().arena().execute(run);
     } catch (...) {
         for (uint32_t i = 0; i < n_tasks; ++i)

@@ -423,6 +423,34 @@ TEST(ModelPlugin, MaskedResetAndNoiseAreRowLocal) {
     EXPECT_GT(d, 0.0);   // row 0: 1 segment from a perturbed init, not equal to the clean one
 }
 
+// A state with fewer rows than workers splits each row's positions over the host's workers
+// (model.cpp, Split); a full batch splits rows instead. Every row must come out bit for bit the
+// same either way, for attention (HRM) and the sequence MLP (TRM), in both precisions.
+TEST(ModelPlugin, OneRowStatesMatchTheirRowInABatch) {
+    static test_host::Plugin trm(HRM_TRM_PLUGIN);
+    const std::pair<const test_host::Plugin *, const char *> cases[] = {{&plugin(), "wide"}, {&trm, "trm_mlp"}, {&trm, "trm_att"}};
+    for (const auto &[pl, name] : cases) {
+        const std::string dir = std::string(HRM_PARITY_DATA) + "/" + name;
+        if (!exists(dir + "/model.safetensors")) continue;
+        const Fixture f = fixture(name);
+        ModelPtr m(pl->create("", dir + "/model.safetensors"));
+        const hrm_model_spec sp = spec_of(m.m);
+        const size_t S = size_t(sp.seq_len), V = size_t(sp.vocab_size);
+        for (hrm_precision prec : {HRM_PRECISION_FP32, HRM_PRECISION_BF16}) {
+            const auto batch = rollout(m.m, prec, f.inputs, f.pids, f.batch, {1, 3});
+            for (size_t r = 0; r < size_t(f.batch); ++r) {
+                const std::vector<int32_t> in(f.inputs.begin() + long(r * S), f.inputs.begin() + long((r + 1) * S));
+                const auto one = rollout(m.m, prec, in, {f.pids[r]}, 1, {1, 3});
+                for (size_t k = 0; k < 2; ++k) {
+                    const std::vector<float> row(batch[k].logits.begin() + long(r * S * V), batch[k].logits.begin() + long((r + 1) * S * V));
+                    EXPECT_EQ(one[k].logits, row) << name << " row " << r << " precision " << prec;
+                    EXPECT_EQ(one[k].q[0], batch[k].q[2 * r]) << name << " row " << r;
+                }
+            }
+        }
+    }
+}
+
 TEST(Parity, Fp32Small) { fp32_parity("small"); }
 TEST(Parity, Fp32SmallLearned) { fp32_parity("small_learned"); }
 TEST(Parity, Fp32Wide) { fp32_parity("wide"); }

@@ -40,6 +40,16 @@ void for_tasks(const hrm_host *host, int64_t n, F &&fn) {
     for (int64_t i = 0; i < n; ++i) fn(i);
 }
 
+// fn(m0, count) over [0, m) in `parts` consecutive chunks on the host's workers. Every op split
+// this way treats its rows independently, so the chunking changes no value.
+template <class F>
+void over_parts(const hrm_host *host, int64_t parts, int64_t m, F &&fn) {
+    parts = std::min(parts, m / 16);   // at least 16 rows per task
+    if (parts <= 1) return fn(int64_t(0), m);
+    const int64_t chunk = (m + parts - 1) / parts;
+    for_tasks(host, (m + chunk - 1) / chunk, [&](int64_t t) { fn(t * chunk, std::min(chunk, m - t * chunk)); });
+}
+
 }  // namespace
 
 Model::Model(const Config &config, std::unique_ptr<Weights> weights)
@@ -145,47 +155,56 @@ void Model::set_inputs(hrm_state &s, const uint8_t *mask, const int32_t *tokens,
 // reference transposes to [B, D, L] around both):
 //   hᵀ = rms_norm_L(hᵀ + down_t(swiglu(gate_up_t(hᵀ))))
 template <class T>
-void Model::mlp_t_mixer(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int64_t rows) const {
+void Model::mlp_t_mixer(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int64_t rows, Split split) const {
     const int64_t L = config_.total_len(), D = config_.hidden_size, It = config_.mlp_t_size(), M = rows * D;
     T *tx = b.tx.data() + row0 * L * D, *tproj = b.tproj.data() + row0 * L * D;
     T *tgu = b.tgu.data() + row0 * D * 2 * It, *tact = b.tact.data() + row0 * D * It;
     ops::transpose(h, tx, rows, L, D);
-    linear(tx, w.t_gate_up, tgu, M);
-    kernels::swiglu(tgu, tact, M, It);
-    linear(tact, w.t_down, tproj, M);
-    kernels::add(tx, tproj, tx, M * L);
-    kernels::rms_norm(tx, tx, M, L, float(config_.rms_norm_eps));
+    over_parts(split.host, split.parts, M, [&](int64_t m0, int64_t m) {
+        linear(tx + m0 * L, w.t_gate_up, tgu + m0 * 2 * It, m);
+        kernels::swiglu(tgu + m0 * 2 * It, tact + m0 * It, m, It);
+        linear(tact + m0 * It, w.t_down, tproj + m0 * L, m);
+        kernels::add(tx + m0 * L, tproj + m0 * L, tx + m0 * L, m * L);
+        kernels::rms_norm(tx + m0 * L, tx + m0 * L, m, L, float(config_.rms_norm_eps));
+    });
     ops::transpose(tx, h, rows, D, L);
 }
 
 // Post-norm block on h = rows·L positions, in place:
 //   h = rms_norm(h + o_proj(attn(rope(qkv_proj(h)))))   (or the sequence mixer with mlp_t)
 //   h = rms_norm(h + down(swiglu(gate_up(h))))
+// Everything but attention is position-wise and runs over split.parts chunks of positions.
 template <class T>
-void Model::block(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int64_t rows) const {
+void Model::block(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int64_t rows, Split split) const {
     const int64_t L = config_.total_len(), D = config_.hidden_size, I = config_.intermediate_size();
     const int64_t H = config_.num_heads, Dh = config_.head_dim(), M = rows * L;
     const float eps = float(config_.rms_norm_eps);
     T *attn = b.attn.data() + row0 * L * D;
     T *proj = b.proj.data() + row0 * L * D, *gu = b.gu.data() + row0 * L * 2 * I, *act = b.act.data() + row0 * L * I;
+    auto residual_norm = [&](int64_t m0, int64_t m) {   // h = rms_norm(h + proj)
+        kernels::add(h + m0 * D, proj + m0 * D, h + m0 * D, m * D);
+        kernels::rms_norm(h + m0 * D, h + m0 * D, m, D, eps);
+    };
 
     if (config_.mlp_t) {
-        mlp_t_mixer(b, w, h, row0, rows);
+        mlp_t_mixer(b, w, h, row0, rows, split);
     } else {
         T *qkv = b.qkv.data() + row0 * L * 3 * D;
-        linear(h, w.qkv, qkv, M);
+        over_parts(split.host, split.parts, M, [&](int64_t m0, int64_t m) { linear(h + m0 * D, w.qkv, qkv + m0 * 3 * D, m); });
         if (rope_) kernels::rope(qkv, rows, 2 * H, 3 * D, *rope_);   // Q and K heads, half-split
         kernels::attention(qkv, attn, rows, L, H, Dh);                 // non-causal, no mask
-        linear(attn, w.o, proj, M);
-        kernels::add(h, proj, h, M * D);
-        kernels::rms_norm(h, h, M, D, eps);
+        over_parts(split.host, split.parts, M, [&](int64_t m0, int64_t m) {
+            linear(attn + m0 * D, w.o, proj + m0 * D, m);
+            residual_norm(m0, m);
+        });
     }
 
-    linear(h, w.gate_up, gu, M);
-    kernels::swiglu(gu, act, M, I);
-    linear(act, w.down, proj, M);
-    kernels::add(h, proj, h, M * D);
-    kernels::rms_norm(h, h, M, D, eps);
+    over_parts(split.host, split.parts, M, [&](int64_t m0, int64_t m) {
+        linear(h + m0 * D, w.gate_up, gu + m0 * 2 * I, m);
+        kernels::swiglu(gu + m0 * 2 * I, act + m0 * I, m, I);
+        linear(act + m0 * I, w.down, proj + m0 * D, m);
+        residual_norm(m0, m);
+    });
 }
 
 // One module call on rows [row0, row0+rows), in place on the carry (spec 1.5, checklist 8.2):
@@ -193,7 +212,7 @@ void Model::block(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int6
 //      then z_L + inj, then the blocks;
 //   H: z_H = net_H(z_H, z_L): z_H + z_L, then the blocks; the transformer injects x instead.
 template <class T>
-void Model::module_rows(Buffers<T> &b, hrm_level level, int64_t row0, int64_t rows) const {
+void Model::module_rows(Buffers<T> &b, hrm_level level, int64_t row0, int64_t rows, Split split) const {
     const int64_t n = rows * config_.total_len() * config_.hidden_size;
     const int64_t off = row0 * config_.total_len() * config_.hidden_size;
     const auto &blocks = weights_->net(size_t(config_.net_of(level)));
@@ -202,10 +221,10 @@ void Model::module_rows(Buffers<T> &b, hrm_level level, int64_t row0, int64_t ro
         T *zl = b.zL.data() + off, *inj = b.inj.data() + off;
         kernels::add(zh, b.x.data() + off, inj, n);
         kernels::add(zl, inj, zl, n);
-        for (const BlockWeights &w : blocks) block(b, w, zl, row0, rows);
+        for (const BlockWeights &w : blocks) block(b, w, zl, row0, rows, split);
     } else {
         kernels::add(zh, config_.has_z_l() ? b.zL.data() + off : b.x.data() + off, zh, n);
-        for (const BlockWeights &w : blocks) block(b, w, zh, row0, rows);
+        for (const BlockWeights &w : blocks) block(b, w, zh, row0, rows, split);
     }
 }
 
@@ -223,10 +242,13 @@ void Model::update(hrm_state &s, hrm_level level, const hrm_host *host) const {
     const int64_t workers = std::max<int64_t>(1, int64_t(std::thread::hardware_concurrency()));
     const int64_t per_task = std::max<int64_t>(1, (s.batch + 2 * workers - 1) / (2 * workers));
     const int64_t tasks = (s.batch + per_task - 1) / per_task;
+    // Fewer rows than workers (a single puzzle): each row's position-wise work is split instead.
+    // Both choices depend on the batch and the machine only, never on the caller's thread count.
+    const Split split{host, tasks < workers ? workers : 1};
     auto run = [&](auto &buffers) {
         for_tasks(host, tasks, [&](int64_t t) {
             const int64_t r0 = t * per_task;
-            module_rows(buffers, level, r0, std::min(per_task, s.batch - r0));
+            module_rows(buffers, level, r0, std::min(per_task, s.batch - r0), split);
         });
     };
     if (s.precision == HRM_PRECISION_FP32) run(s.f32);

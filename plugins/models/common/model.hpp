@@ -62,9 +62,15 @@ private:
 
     template <class T> void reset_t(hrm_state &s, Buffers<T> &b, const uint8_t *mask, float noise_std, const uint64_t *seeds) const;
     template <class T> void embed_row(Buffers<T> &b, int64_t row, const int32_t *tokens, int32_t puzzle_id) const;
-    template <class T> void module_rows(Buffers<T> &b, hrm_level level, int64_t row0, int64_t rows) const;
-    template <class T> void block(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int64_t rows) const;
-    template <class T> void mlp_t_mixer(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int64_t rows) const;
+    // How a module call spreads its position-wise work: over `parts` chunks of positions on the
+    // host's workers (parts > 1 only when a state has fewer rows than workers, e.g. one puzzle).
+    struct Split {
+        const hrm_host *host = nullptr;
+        int64_t parts = 1;
+    };
+    template <class T> void module_rows(Buffers<T> &b, hrm_level level, int64_t row0, int64_t rows, Split split) const;
+    template <class T> void block(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int64_t rows, Split split) const;
+    template <class T> void mlp_t_mixer(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int64_t rows, Split split) const;
     template <class T> void readout_t(hrm_state &s, Buffers<T> &b, float *logits, int32_t *predictions, float *q) const;
 };
 
