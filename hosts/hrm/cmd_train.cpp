@@ -201,8 +201,9 @@ int cmd_train(int argc, char **argv) {
         if (test && eval_interval > 0 && m->step % eval_interval == 0) evaluate();
         if (checkpoint_interval > 0 && m->step % checkpoint_interval == 0) checkpoint();
     }
-    // Always leave a checkpoint of the last step: at the end, after Ctrl-C, or when data ran out.
-    if (!g_interrupted && test && (eval_interval <= 0 || engine.step() % eval_interval != 0)) evaluate();
+    // The last step is evaluated too (when evaluation is on), and always checkpointed: at the end,
+    // after Ctrl-C, or when data ran out.
+    if (!g_interrupted && test && eval_interval > 0 && engine.step() % eval_interval != 0) evaluate();
     checkpoint();
     if (g_interrupted) {
         std::cout << "interrupted at step " << engine.step() << "; continue with: hrm train " << config_file
