@@ -84,12 +84,15 @@ int cmd_train(int argc, char **argv) {
     CommonOptions common;
     std::string config_file, resume, out_dir;
     int threads = -1;
+    int64_t stop_at = 0;
     po::options_description opts("hrm train options");
     opts.add_options()
         ("train-config", po::value(&config_file)->required(), "training config (TOML with [model] and [train])")
         ("resume", po::value(&resume), "continue from a checkpoint directory (its `latest`) or a step folder")
         ("out,o", po::value(&out_dir), "checkpoint and metrics folder (default: train.out, else runs/<config name>)")
-        ("threads", po::value(&threads), "worker threads (default: train.threads)");
+        ("threads", po::value(&threads), "worker threads (default: train.threads)")
+        ("stop-at", po::value(&stop_at), "stop after this step, checkpointed, as if interrupted: the schedule stays "
+                                         "the one of train.steps, so --resume continues it exactly");
     add_common_options(opts, common);
     po::positional_options_description pos;
     pos.add("train-config", 1);
@@ -184,7 +187,11 @@ int cmd_train(int argc, char **argv) {
         if (terminal) std::cout << "\n";
         std::cout << "checkpoint " << dir << std::endl;
     };
-    while (!engine.done() && !g_interrupted) {
+    if (stop_at > 0 && stop_at <= engine.step())
+        throw ConfigError("--stop-at " + std::to_string(stop_at) + " is not after the current step " +
+                          std::to_string(engine.step()));
+    const bool stopped_early = stop_at > 0 && stop_at < engine.total_steps();
+    while (!engine.done() && !g_interrupted && (stop_at <= 0 || engine.step() < stop_at)) {
         const auto m = engine.train_step();
         if (!m) break;
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -205,8 +212,8 @@ int cmd_train(int argc, char **argv) {
     // after Ctrl-C, or when data ran out.
     if (!g_interrupted && test && eval_interval > 0 && engine.step() % eval_interval != 0) evaluate();
     checkpoint();
-    if (g_interrupted) {
-        std::cout << "interrupted at step " << engine.step() << "; continue with: hrm train " << config_file
+    if (g_interrupted || stopped_early) {
+        std::cout << (g_interrupted ? "interrupted" : "stopped") << " at step " << engine.step() << "; continue with: hrm train " << config_file
                   << " --resume " << out_dir << std::endl;
     }
     return 0;

@@ -59,6 +59,15 @@ TEST(Runner, TrainResumeAndEval) {
     for (const char *file : {"model.safetensors", "train_state.safetensors"})
         EXPECT_EQ(slurp(dir / "a" / "step_40" / file), slurp(dir / "b" / "step_40" / file)) << file;
 
+    // --stop-at ends a run early on the full run's schedule; resuming it gives the same bytes.
+    ASSERT_EQ(run("train " + cfg + " -o " + (dir / "c").string() + " --stop-at 13", dir / "c1.log"), 0) << slurp(dir / "c1.log");
+    EXPECT_EQ(slurp(dir / "c" / "latest"), "step_13\n");
+    EXPECT_NE(slurp(dir / "c1.log").find("stopped at step 13"), std::string::npos) << slurp(dir / "c1.log");
+    EXPECT_NE(run("train " + cfg + " --resume " + (dir / "c").string() + " --stop-at 13", dir / "c2.log"), 0);
+    ASSERT_EQ(run("train " + cfg + " --resume " + (dir / "c").string(), dir / "c3.log"), 0) << slurp(dir / "c3.log");
+    for (const char *file : {"model.safetensors", "train_state.safetensors"})
+        EXPECT_EQ(slurp(dir / "a" / "step_40" / file), slurp(dir / "c" / "step_40" / file)) << file;
+
     ASSERT_EQ(run("eval " + (dir / "a").string() + " --data " + (dir / "data").string() + " --json", dir / "e.log"), 0)
         << slurp(dir / "e.log");
     const auto m = hrm::common::json::parse(slurp(dir / "e.log"), "eval output");
