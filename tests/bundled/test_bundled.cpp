@@ -1,6 +1,5 @@
 // The bundled models end to end through the runner: `hrm solve` with the default (bundled) model
 // of each task, and bf16 against fp32 on the Sudoku model through `hrm forward`.
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -8,29 +7,20 @@
 
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
 #include <hrm/common/npy.hpp>
+
+#include "shell.hpp"
 
 namespace fs = std::filesystem;
 using hrm::common::DType;
 
 namespace {
 
-struct Result {
-    int code;
-    std::string output;
-};
+using test_shell::Result;
 
-// Runs a shell command with the build tree's plugins; stdout (and stderr, when asked) captured.
+// Runs hrm with the build tree's plugins; stdout (and stderr, when asked) captured.
 Result run(const std::string &args, bool with_stderr = true) {
-    const std::string cmd = "HRM_PLUGIN_PATH=" HRM_PLUGIN_DIR " " HRM_RUNNER " " + args + (with_stderr ? " 2>&1" : "");
-    FILE *pipe = popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf{};
-    while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-    const int status = pclose(pipe);
-    return Result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+    return test_shell::run("HRM_PLUGIN_PATH=" HRM_PLUGIN_DIR " " HRM_RUNNER " " + args + (with_stderr ? " 2>&1" : ""));
 }
 
 fs::path scratch(const std::string &name) {

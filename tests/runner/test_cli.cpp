@@ -1,6 +1,4 @@
 // The hrm binary end to end, as a user runs it: exit codes, messages, and reproducible datasets.
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -9,14 +7,14 @@
 
 #include <unistd.h>
 
+#include "shell.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-    int code;
-    std::string output;   // stdout and stderr together
-};
+using test_shell::Result;   // output: stdout and stderr together
+using test_shell::slurp;
 
 // Runs hrm with the build tree's plugins on HRM_PLUGIN_PATH, from a scratch directory so nothing
 // depends on the current directory.
@@ -24,21 +22,8 @@ Result hrm(const std::string &args, const std::string &stdin_text = "") {
     // One stdin file per process: ctest -j runs these tests concurrently.
     const std::string input = ::testing::TempDir() + "cli-stdin-" + std::to_string(getpid()) + ".txt";
     std::ofstream(input) << stdin_text;
-    const std::string cmd = "cd " + ::testing::TempDir() + " && HRM_PLUGIN_PATH=" HRM_PLUGIN_DIR " " HRM_RUNNER " " +
-                            args + " < " + input + " 2>&1";
-    FILE *pipe = popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf{};
-    while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-    const int status = pclose(pipe);
-    return Result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string slurp(const fs::path &p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+    return test_shell::run("cd " + ::testing::TempDir() + " && HRM_PLUGIN_PATH=" HRM_PLUGIN_DIR " " HRM_RUNNER " " +
+                           args + " < " + input + " 2>&1");
 }
 
 }  // namespace

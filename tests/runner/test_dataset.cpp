@@ -9,6 +9,8 @@
 #include <hrm/common/error.hpp>
 #include <hrm/data/dataset.hpp>
 
+#include "shell.hpp"
+
 namespace fs = std::filesystem;
 using namespace hrm::data;
 
@@ -16,12 +18,7 @@ namespace {
 
 const std::string kSample = std::string(HRM_TEST_DATA_DIR) + "/dataset/sudoku-reference-sample";
 
-std::string slurp(const fs::path &p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using test_shell::slurp;
 
 std::string validation_error(const Split &s) {
     try {

@@ -21,24 +21,20 @@
 
 #include <hrm/common/json.hpp>
 
+#include "shell.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr double kMinHeldOutExact = 0.90;
 
-std::string slurp(const fs::path &p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using test_shell::slurp;
 
 int run(const std::string &args, const fs::path &log) {
-    const std::string cmd = std::string("HRM_PLUGIN_PATH=") + HRM_PLUGIN_DIR + " " + HRM_RUNNER + " " + args + " > " +
-                            log.string() + " 2>&1";
-    const int status = std::system(cmd.c_str());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return test_shell::run(std::string("HRM_PLUGIN_PATH=") + HRM_PLUGIN_DIR + " " + HRM_RUNNER + " " + args + " > " +
+                           log.string() + " 2>&1")
+        .code;
 }
 
 }  // namespace

@@ -12,24 +12,20 @@
 
 #include <hrm/common/json.hpp>
 
+#include "shell.hpp"
+
 #include "test_util.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path &p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using test_shell::slurp;
 
 int run(const std::string &args, const fs::path &log) {
-    const std::string cmd = std::string(HRM_RUNNER) + " " + args + " --plugin-path " + HRM_MOCK_PLUGIN_DIR + " > " +
-                            log.string() + " 2>&1";
-    const int status = std::system(cmd.c_str());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return test_shell::run(std::string(HRM_RUNNER) + " " + args + " --plugin-path " + HRM_MOCK_PLUGIN_DIR + " > " +
+                           log.string() + " 2>&1")
+        .code;
 }
 
 }  // namespace
