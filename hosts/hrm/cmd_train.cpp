@@ -190,7 +190,6 @@ int cmd_train(int argc, char **argv) {
     if (stop_at > 0 && stop_at <= engine.step())
         throw ConfigError("--stop-at " + std::to_string(stop_at) + " is not after the current step " +
                           std::to_string(engine.step()));
-    const bool stopped_early = stop_at > 0 && stop_at < engine.total_steps();
     while (!engine.done() && !g_interrupted && (stop_at <= 0 || engine.step() < stop_at)) {
         const auto m = engine.train_step();
         if (!m) break;
@@ -212,7 +211,8 @@ int cmd_train(int argc, char **argv) {
     // after Ctrl-C, or when data ran out.
     if (!g_interrupted && test && eval_interval > 0 && engine.step() % eval_interval != 0) evaluate();
     checkpoint();
-    if (g_interrupted || stopped_early) {
+    const bool stopped = stop_at > 0 && engine.step() == stop_at && !engine.done();   // not when data ran out first
+    if (g_interrupted || stopped) {
         std::cout << (g_interrupted ? "interrupted" : "stopped") << " at step " << engine.step() << "; continue with: hrm train " << config_file
                   << " --resume " << out_dir << std::endl;
     }
