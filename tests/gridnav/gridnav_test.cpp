@@ -189,6 +189,35 @@ TEST(GridnavAstar, NoCornerCutting) {
   EXPECT_TRUE(contains(p.error().message, "unreachable"));
 }
 
+TEST(GridnavAstar, CountsOptimalPaths) {
+  auto count = [](const std::string& text, int m, int cap) {
+    Instance in = instance_ok(text);
+    MoveModel model = moves(m);
+    return count_optimal_paths(in.grid, in.start, in.goal, model, free_space(in.grid, model), cap);
+  };
+  // 8 moves, one diagonal and one straight step: either order, two paths.
+  EXPECT_EQ(count("S..\n..G", 8, 10), 2);
+  // A blocked corner rules out one of them (no corner cutting).
+  EXPECT_EQ(count("S..\n#.G", 8, 10), 1);
+  EXPECT_EQ(count("S.#\n..G", 8, 10), 1);
+  // Straight ahead is unique; 4 moves corner to corner on 3x3 has C(4,2) = 6, capped as asked.
+  EXPECT_EQ(count("...\nS.G\n...", 8, 10), 1);
+  EXPECT_EQ(count("S..\n...\n..G", 4, 100), 6);
+  EXPECT_EQ(count("S..\n...\n..G", 4, 2), 2);
+  EXPECT_EQ(count("S#\n#G", 8, 10), 0);  // unreachable
+  // The distance field agrees with A* from every benchmark start.
+  Grid g = map_ok(read_file("random-32-32-20.map"));
+  ScenarioFile f = parse_scen(read_file("random-32-32-20-random-1.scen"), g, "random-32-32-20.map");
+  const auto space = free_space(g, moves(8));
+  for (size_t i = 0; i < 40; ++i) {
+    const Scenario& s = f.scenarios[i * 7];
+    auto p = astar(g, s.start, s.goal, moves(8), space);
+    ASSERT_TRUE(p.ok());
+    EXPECT_NEAR(distances(g, s.start, moves(8), space)[static_cast<size_t>(g.index(s.goal))], p->cost, 1e-9);
+    EXPECT_NEAR(distances(g, s.goal, moves(8), space)[static_cast<size_t>(g.index(s.start))], p->cost, 1e-9);
+  }
+}
+
 TEST(GridnavAstar, TerrainCosts) {
   Instance in = instance_ok("S~G");
   MoveModel m = moves(4);
@@ -341,6 +370,30 @@ TEST(GridnavGenerator, DeterministicForEveryKind) {
   auto r = generate(bad);
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(contains(r.error().message, "no start/goal pair")) << r.error().message;
+}
+
+TEST(GridnavGenerator, UniquePathKeepsOnlyOneOptimalPath) {
+  GenerateOptions o;
+  o.width = o.height = 10;
+  o.min_path = 6;
+  int ambiguous = 0;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    o.seed = seed;
+    o.unique_path = false;
+    auto any = generate(o);
+    ASSERT_TRUE(any.ok()) << any.error().message;
+    const auto& p = any->puzzle;
+    ambiguous += count_optimal_paths(p.grid, p.start, p.goal, o.model, free_space(p.grid, o.model)) > 1;
+    o.unique_path = true;
+    auto one = generate(o);
+    ASSERT_TRUE(one.ok()) << one.error().message;
+    const auto& q = one->puzzle;
+    EXPECT_EQ(count_optimal_paths(q.grid, q.start, q.goal, o.model, free_space(q.grid, o.model), 10), 1) << seed;
+    auto v = verify(q, one->solution, o.model);
+    ASSERT_TRUE(v.ok());
+    EXPECT_TRUE(v->valid) << seed << ": " << v->reason;
+  }
+  EXPECT_GT(ambiguous, 10);  // without the option most instances have several (so the test can fail)
 }
 
 // ---- augmentation ------------------------------------------------------------------------------

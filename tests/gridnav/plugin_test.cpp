@@ -257,6 +257,8 @@ TEST(GridnavPlugin, GenerateAugmentRender) {
   EXPECT_TRUE(contains(e.generate(1, "kind = \"caves\""), "generate option 'kind' must be"));
   EXPECT_TRUE(contains(e.generate(1, "size = 40"), "does not fit the window 30"));
   EXPECT_TRUE(contains(e.generate(1, "colour = 1"), "unknown key 'colour'"));
+  EXPECT_TRUE(contains(e.generate(1, "unique_path = 1"), "'unique_path' must be true or false"));
+  EXPECT_FALSE(contains(e.generate(1, "size = 10\nunique_path = true"), "ERROR"));
 
   const std::string sol = e.solve(kPuzzle);
   EXPECT_EQ(e.render(kPuzzle, &sol, HRM_RENDER_TEXT), sol + "\n");

@@ -149,6 +149,7 @@ Result<Generated> generate(const GenerateOptions& o) {
       if (s == t) continue;
       auto path = astar(g, s, t, o.model, space);
       if (!path || path->cost < min_path) continue;
+      if (o.unique_path && count_optimal_paths(g, s, t, o.model, space) != 1) continue;
       Generated out;
       out.puzzle.grid = g;
       out.puzzle.start = s;
@@ -160,7 +161,8 @@ Result<Generated> generate(const GenerateOptions& o) {
       return out;
     }
   }
-  return Error{"no start/goal pair with optimal cost >= " + std::to_string(min_path) + " in " +
+  return Error{"no start/goal pair with optimal cost >= " + std::to_string(min_path) +
+                   (o.unique_path ? " and a unique optimal path" : "") + " in " +
                    std::to_string(o.max_attempts) + " maps (lower min_path or density)",
                -1, -1};
 }

@@ -11,7 +11,8 @@
 // With a footprint, the default densities of random blocking (not the maze's loops) are divided
 // by the number of cells in the footprint disc (5 for radius 1), since each obstacle then blocks
 // that many cells. Then S and G are drawn among the cells the robot may stand on until A*'s cost is at least
-// min_path; a map that gives no such pair in 20 draws is replaced, up to max_attempts maps.
+// min_path (and, with unique_path, until exactly one optimal path joins them); a map that gives no
+// such pair in 20 draws is replaced, up to max_attempts maps.
 // One std::mt19937_64 seeded with `seed` drives everything: same options, same instance.
 #pragma once
 
@@ -31,6 +32,7 @@ struct GenerateOptions {
   double density = -1;          // -1 = the kind's default (above); else 0..0.9
   int room = 6;                 // rooms: room side; warehouse: shelf length (2..100)
   double min_path = -1;         // -1 = max(width, height) / 2
+  bool unique_path = false;     // also require a single optimal path (then the label is the only answer)
   int max_attempts = 100;
   MoveModel model;
   std::uint64_t seed = 0;

@@ -32,6 +32,28 @@ double heuristic(Cell a, Cell b, int moves) {
   return std::max(dx, dy) - std::min(dx, dy) + kSqrt2 * std::min(dx, dy);
 }
 
+// Calls visit(j, cost) for each legal move from cell index i to a cell j that `usable(j's
+// cell)` accepts, in kDx/kDy order; cost includes the terrain factors.
+template <class Usable, class Visit>
+void for_each_move(const Grid& g, int i, const MoveModel& model, const std::vector<std::uint8_t>& space,
+                   const Usable& usable, const Visit& visit) {
+  const Cell c = g.cell(i);
+  for (int k = 0; k < model.moves; ++k) {
+    const Cell nb{c.x + kDx[k], c.y + kDy[k]};
+    if (!usable(nb)) continue;
+    double step = 1.0;
+    if (k >= 4) {
+      // No corner cutting: both orthogonal cells next to the diagonal must be free for the
+      // footprint (not merely allowed: the verifier's marks need not include them).
+      const Cell a{nb.x, c.y}, b{c.x, nb.y};
+      if (!space[static_cast<std::size_t>(g.index(a))] || !space[static_cast<std::size_t>(g.index(b))]) continue;
+      step = kSqrt2;
+    }
+    const int j = g.index(nb);
+    visit(j, step * (terrain_cost(g, i, model.terrain) + terrain_cost(g, j, model.terrain)) / 2);
+  }
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> free_space(const Grid& g, const MoveModel& model) {
@@ -92,26 +114,14 @@ Result<Path> astar(const Grid& g, Cell start, Cell goal, const MoveModel& model,
     closed[ui] = 1;
     ++path.expanded;
     if (i == t) break;
-    const Cell c = g.cell(i);
-    for (int k = 0; k < model.moves; ++k) {
-      const Cell nb{c.x + kDx[k], c.y + kDy[k]};
-      if (!usable(nb)) continue;
-      double step = 1.0;
-      if (k >= 4) {
-        // No corner cutting: both orthogonal cells next to the diagonal must be free for the
-        // footprint (not merely allowed: the verifier's marks need not include them).
-        const Cell a{nb.x, c.y}, b{c.x, nb.y};
-        if (!space[static_cast<std::size_t>(g.index(a))] || !space[static_cast<std::size_t>(g.index(b))]) continue;
-        step = kSqrt2;
-      }
-      const int j = g.index(nb);
+    for_each_move(g, i, model, space, usable, [&](int j, double cost) {
       const auto uj = static_cast<std::size_t>(j);
-      const double ng = -neg_g + step * (terrain_cost(g, i, model.terrain) + terrain_cost(g, j, model.terrain)) / 2;
-      if (closed[uj] || ng >= best[uj] - kEps) continue;
+      const double ng = -neg_g + cost;
+      if (closed[uj] || ng >= best[uj] - kEps) return;
       best[uj] = ng;
       parent[uj] = i;
-      open.emplace(ng + heuristic(nb, goal, model.moves), -ng, j);
-    }
+      open.emplace(ng + heuristic(g.cell(j), goal, model.moves), -ng, j);
+    });
   }
   if (!closed[static_cast<std::size_t>(t)])
     return Error{"goal " + xy(goal) + " is unreachable from start " + xy(start), goal.y, goal.x};
@@ -119,6 +129,49 @@ Result<Path> astar(const Grid& g, Cell start, Cell goal, const MoveModel& model,
   for (int i = t; i != -1; i = parent[static_cast<std::size_t>(i)]) path.cells.push_back(g.cell(i));
   std::reverse(path.cells.begin(), path.cells.end());
   return path;
+}
+
+std::vector<double> distances(const Grid& g, Cell source, const MoveModel& model,
+                              const std::vector<std::uint8_t>& space) {
+  std::vector<double> d(g.cells.size(), std::numeric_limits<double>::infinity());
+  auto usable = [&](Cell c) { return g.inside(c) && space[static_cast<std::size_t>(g.index(c))]; };
+  if (!usable(source)) return d;
+  using Entry = std::pair<double, int>;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> open;
+  d[static_cast<std::size_t>(g.index(source))] = 0;
+  open.emplace(0.0, g.index(source));
+  while (!open.empty()) {
+    auto [di, i] = open.top();
+    open.pop();
+    if (di > d[static_cast<std::size_t>(i)]) continue;  // a stale entry
+    for_each_move(g, i, model, space, usable, [&](int j, double cost) {
+      auto& dj = d[static_cast<std::size_t>(j)];
+      if (di + cost < dj - kEps) dj = di + cost, open.emplace(dj, j);
+    });
+  }
+  return d;
+}
+
+int count_optimal_paths(const Grid& g, Cell start, Cell goal, const MoveModel& model,
+                        const std::vector<std::uint8_t>& space, int cap) {
+  const auto from_s = distances(g, start, model, space), to_g = distances(g, goal, model, space);
+  const double best = to_g[static_cast<std::size_t>(g.index(start))];
+  if (best == std::numeric_limits<double>::infinity()) return 0;
+  // Cells on some optimal path, in order of distance from S; paths(j) = sum of paths(i) over the
+  // moves i -> j that keep to an optimal path (costs are symmetric, so to_g is also from G).
+  std::vector<int> on;
+  for (int i = 0; i < static_cast<int>(g.cells.size()); ++i)
+    if (std::abs(from_s[static_cast<std::size_t>(i)] + to_g[static_cast<std::size_t>(i)] - best) < 1e-6) on.push_back(i);
+  std::sort(on.begin(), on.end(), [&](int a, int b) { return from_s[static_cast<std::size_t>(a)] < from_s[static_cast<std::size_t>(b)]; });
+  std::vector<int> paths(g.cells.size(), 0);
+  paths[static_cast<std::size_t>(g.index(start))] = 1;
+  auto usable = [&](Cell c) { return g.inside(c) && space[static_cast<std::size_t>(g.index(c))]; };
+  for (int i : on)
+    for_each_move(g, i, model, space, usable, [&](int j, double cost) {
+      const auto ui = static_cast<std::size_t>(i), uj = static_cast<std::size_t>(j);
+      if (std::abs(from_s[ui] + cost + to_g[uj] - best) < 1e-6) paths[uj] = std::min(cap, paths[uj] + paths[ui]);
+    });
+  return paths[static_cast<std::size_t>(g.index(goal))];
 }
 
 Instance mark_path(const Instance& puzzle, const Path& path) {

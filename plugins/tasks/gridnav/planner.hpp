@@ -46,6 +46,17 @@ Result<Path> astar(const Grid& grid, Cell start, Cell goal, const MoveModel& mod
                    const std::vector<std::uint8_t>& space, const std::vector<std::uint8_t>& allowed = {});
 Result<Path> astar(const Grid& grid, Cell start, Cell goal, const MoveModel& model);
 
+// Cheapest cost from `source` to every cell (Dijkstra; infinity where unreachable or where the
+// robot may not stand). Costs are symmetric, so this is also every cell's cost *to* `source`.
+std::vector<double> distances(const Grid& grid, Cell source, const MoveModel& model,
+                              const std::vector<std::uint8_t>& space);
+
+// How many distinct optimal paths join start and goal, counted up to `cap` (cap 2 asks "is the
+// optimal path unique?"); 0 when the goal is unreachable. With 8 moves open ground has many:
+// any order of the diagonal and orthogonal steps costs the same.
+int count_optimal_paths(const Grid& grid, Cell start, Cell goal, const MoveModel& model,
+                        const std::vector<std::uint8_t>& space, int cap = 2);
+
 // `puzzle` with the interior cells of `path` marked (start and goal keep their letters).
 Instance mark_path(const Instance& puzzle, const Path& path);
 

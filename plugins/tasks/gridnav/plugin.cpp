@@ -263,7 +263,7 @@ hrm_status* HRM_ABI solve(const hrm_encoder* e, const hrm_blob* instance, hrm_bl
 }
 
 // Options (TOML, all optional): kind, size (or width and height), density, room, min_path,
-// max_attempts. The move model comes from the instance config.
+// unique_path, max_attempts. The move model comes from the instance config.
 hrm_status* HRM_ABI generate(const hrm_encoder* e, uint64_t seed, const char* options, hrm_blob* instance) {
   const Encoder& enc = self_of(e);
   return guard(enc.host, [&] {
@@ -289,11 +289,16 @@ hrm_status* HRM_ABI generate(const hrm_encoder* e, uint64_t seed, const char* op
         o.room = static_cast<int>(get_int(value, name));
       } else if (k == "min_path") {
         o.min_path = get_number(value, name);
+      } else if (k == "unique_path") {
+        auto b = value.value_exact<bool>();
+        require(b.has_value(), HRM_E_INVALID_ARG, name + " must be true or false");
+        o.unique_path = *b;
       } else if (k == "max_attempts") {
         o.max_attempts = static_cast<int>(get_int(value, name));
       } else {
         throw Error(HRM_E_INVALID_ARG, "generate options: unknown key '" + k +
-                                           "' (kind, size, width, height, density, room, min_path, max_attempts)");
+                                           "' (kind, size, width, height, density, room, min_path, unique_path, "
+                                           "max_attempts)");
       }
     }
     require(o.width <= enc.opt.window && o.height <= enc.opt.window, HRM_E_INVALID_ARG,
