@@ -9,6 +9,11 @@ cmake_minimum_required(VERSION 3.25)
 
 include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/run_checked.cmake)
 
+# The hosts below must find the libhrm and plugins this test installs, not another install the
+# caller's shell points at.
+unset(ENV{LD_LIBRARY_PATH})
+unset(ENV{HRM_PLUGIN_PATH})
+
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 
