@@ -250,11 +250,12 @@ hrm_status* HRM_ABI solve(const hrm_encoder* e, const hrm_blob* instance, hrm_bl
   return guard(enc.host, [&] {
     require(solution != nullptr, HRM_E_INVALID_ARG, "solve: NULL solution");
     gn::Instance in = parse_instance(enc, instance);
-    auto path = gn::astar(in.grid, in.start, in.goal, enc.opt.model);
+    const auto space = gn::free_space(in.grid, enc.opt.model);
+    auto path = gn::astar(in.grid, in.start, in.goal, enc.opt.model, space);
     if (!path) throw Error(HRM_E_FORMAT, "gridnav instance: " + path.error().message);
     if (stats) {
       hrm_solve_stats s{};
-      s.solutions = 1;  // A* finds one optimal path; it does not count the others
+      s.solutions = gn::count_optimal_paths(in.grid, in.start, in.goal, enc.opt.model, space);  // 2 = not unique
       s.rating = static_cast<double>(path->expanded);
       write_sized(stats, s);
     }
