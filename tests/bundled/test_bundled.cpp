@@ -79,7 +79,8 @@ TEST_P(BundledModel, SolvesItsHeldOutPuzzles) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, BundledModel,
-                         ::testing::Values(Case{"sudoku", "verify", 200, 0.97}, Case{"maze", "verify", 100, 0.95}),
+                         ::testing::Values(Case{"sudoku", "verify", 200, 0.97}, Case{"maze", "verify", 100, 0.95},
+                                           Case{"gridnav", "verify", 100, 0.88}),
                          [](const auto &info) { return std::string(info.param.task); });
 
 // bf16 (the fast mode) and fp32 (the reference mode) predict the same token in at least 99.9% of
