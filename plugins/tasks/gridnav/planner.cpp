@@ -32,15 +32,18 @@ double heuristic(Cell a, Cell b, int moves) {
   return std::max(dx, dy) - std::min(dx, dy) + kSqrt2 * std::min(dx, dy);
 }
 
-// Calls visit(j, cost) for each legal move from cell index i to a cell j that `usable(j's
-// cell)` accepts, in kDx/kDy order; cost includes the terrain factors.
-template <class Usable, class Visit>
+// Calls visit(j, cost) for each legal move from cell index i, in kDx/kDy order, to a cell j on
+// the map where the robot may stand (`space`) and, unless `allowed` is empty, that it allows;
+// cost includes the terrain factors.
+template <class Visit>
 void for_each_move(const Grid& g, int i, const MoveModel& model, const std::vector<std::uint8_t>& space,
-                   const Usable& usable, const Visit& visit) {
+                   const std::vector<std::uint8_t>& allowed, const Visit& visit) {
   const Cell c = g.cell(i);
   for (int k = 0; k < model.moves; ++k) {
     const Cell nb{c.x + kDx[k], c.y + kDy[k]};
-    if (!usable(nb)) continue;
+    if (!g.inside(nb)) continue;
+    const auto un = static_cast<std::size_t>(g.index(nb));
+    if (!space[un] || (!allowed.empty() && !allowed[un])) continue;
     double step = 1.0;
     if (k >= 4) {
       // No corner cutting: both orthogonal cells next to the diagonal must be free for the
@@ -89,11 +92,6 @@ Result<Path> astar(const Grid& g, Cell start, Cell goal, const MoveModel& model,
                    c.y, c.x};
   }
   const std::size_t n = g.cells.size();
-  auto usable = [&](Cell c) {
-    if (!g.inside(c)) return false;
-    const auto i = static_cast<std::size_t>(g.index(c));
-    return space[i] && (allowed.empty() || allowed[i]);
-  };
   std::vector<double> best(n, std::numeric_limits<double>::infinity());
   std::vector<int> parent(n, -1);
   std::vector<std::uint8_t> closed(n, 0);
@@ -114,7 +112,7 @@ Result<Path> astar(const Grid& g, Cell start, Cell goal, const MoveModel& model,
     closed[ui] = 1;
     ++path.expanded;
     if (i == t) break;
-    for_each_move(g, i, model, space, usable, [&](int j, double cost) {
+    for_each_move(g, i, model, space, allowed, [&](int j, double cost) {
       const auto uj = static_cast<std::size_t>(j);
       const double ng = -neg_g + cost;
       if (closed[uj] || ng >= best[uj] - kEps) return;
@@ -134,8 +132,7 @@ Result<Path> astar(const Grid& g, Cell start, Cell goal, const MoveModel& model,
 std::vector<double> distances(const Grid& g, Cell source, const MoveModel& model,
                               const std::vector<std::uint8_t>& space) {
   std::vector<double> d(g.cells.size(), std::numeric_limits<double>::infinity());
-  auto usable = [&](Cell c) { return g.inside(c) && space[static_cast<std::size_t>(g.index(c))]; };
-  if (!usable(source)) return d;
+  if (!g.inside(source) || !space[static_cast<std::size_t>(g.index(source))]) return d;
   using Entry = std::pair<double, int>;
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> open;
   d[static_cast<std::size_t>(g.index(source))] = 0;
@@ -144,7 +141,7 @@ std::vector<double> distances(const Grid& g, Cell source, const MoveModel& model
     auto [di, i] = open.top();
     open.pop();
     if (di > d[static_cast<std::size_t>(i)]) continue;  // a stale entry
-    for_each_move(g, i, model, space, usable, [&](int j, double cost) {
+    for_each_move(g, i, model, space, {}, [&](int j, double cost) {
       auto& dj = d[static_cast<std::size_t>(j)];
       if (di + cost < dj - kEps) dj = di + cost, open.emplace(dj, j);
     });
@@ -161,15 +158,14 @@ int count_optimal_paths(const Grid& g, Cell start, Cell goal, const MoveModel& m
   // moves i -> j that keep to an optimal path (costs are symmetric, so to_g is also from G).
   std::vector<int> on;
   for (int i = 0; i < static_cast<int>(g.cells.size()); ++i)
-    if (std::abs(from_s[static_cast<std::size_t>(i)] + to_g[static_cast<std::size_t>(i)] - best) < 1e-6) on.push_back(i);
+    if (std::abs(from_s[static_cast<std::size_t>(i)] + to_g[static_cast<std::size_t>(i)] - best) < kEps) on.push_back(i);
   std::sort(on.begin(), on.end(), [&](int a, int b) { return from_s[static_cast<std::size_t>(a)] < from_s[static_cast<std::size_t>(b)]; });
   std::vector<int> paths(g.cells.size(), 0);
   paths[static_cast<std::size_t>(g.index(start))] = 1;
-  auto usable = [&](Cell c) { return g.inside(c) && space[static_cast<std::size_t>(g.index(c))]; };
   for (int i : on)
-    for_each_move(g, i, model, space, usable, [&](int j, double cost) {
+    for_each_move(g, i, model, space, {}, [&](int j, double cost) {
       const auto ui = static_cast<std::size_t>(i), uj = static_cast<std::size_t>(j);
-      if (std::abs(from_s[ui] + cost + to_g[uj] - best) < 1e-6) paths[uj] = std::min(cap, paths[uj] + paths[ui]);
+      if (std::abs(from_s[ui] + cost + to_g[uj] - best) < kEps) paths[uj] = std::min(cap, paths[uj] + paths[ui]);
     });
   return paths[static_cast<std::size_t>(g.index(goal))];
 }
