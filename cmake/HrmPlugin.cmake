@@ -16,7 +16,7 @@ function(hrm_add_plugin target)
     VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY ${HRM_PLUGIN_BUILD_DIR})
   target_link_options(${target} PRIVATE
-    -Wl,-z,defs
+    ${HRM_NO_UNDEFINED_LINK_FLAG}
     -Wl,--version-script=${PROJECT_SOURCE_DIR}/cmake/hrm_plugin.map)
   set_property(GLOBAL APPEND PROPERTY HRM_PLUGIN_TARGETS ${target})
   if(NOT ARG_NO_INSTALL)

@@ -1,18 +1,45 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the SDK builds and tests with, and only those that are missing.
+# Installs the Debian 12 packages the SDK builds and tests with, and only those that are missing.
+# The list is what a pristine root needs (scripts/fresh-check.sh proves it on every CI run):
+# packages are installed without their recommendations, so whatever a build step needs is named
+# here, never left to a recommendation or to what a developer machine happens to have.
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   libtbb-dev libboost-dev libboost-program-options-dev libboost-filesystem-dev
-  libtomlplusplus-dev googletest libgtest-dev libdnnl-dev
+  libtomlplusplus-dev googletest libgtest-dev
+  # oneDNN's CMake package requires OpenCL (find_package(OpenCL REQUIRED) in dnnl-config.cmake);
+  # libdnnl-dev only recommends it.
+  libdnnl-dev ocl-icd-opencl-dev
+  # the kernels' run-time SIMD dispatch (Google Highway)
+  libhwy-dev
+  # the whole-binary checks on other CPUs (hrm solve as Haswell and as baseline x86-64)
+  qemu-user-static
+  # data-parallel training and sharded solving (mpirun -np N hrm train/solve/eval, HRM_WITH_MPI,
+  # docs/distributed.md) and their tests: Open MPI's headers and libraries, and mpirun
+  libopenmpi-dev openmpi-bin
+  # the Python binding tests (ctypes, standard library only)
+  python3
+  # npm fetches the Node binding's dependency over HTTPS; without the CA bundle every TLS check fails
+  ca-certificates
 )
+# The Node binding tests: Debian's Node.js 18 and npm, unless node and npm are on PATH already (a
+# NodeSource nodejs provides npm itself and conflicts with Debian's npm package).
+command -v node > /dev/null && command -v npm > /dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo > /dev/null || {
+      echo "install-deps: these packages are missing and installing them needs root: ${missing[*]}" >&2
+      exit 1
+    }
+    sudo="sudo"
+  fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

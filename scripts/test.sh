@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh checkout: dependencies, a Release build and its tests, then an
-# ASan+UBSan build running the unit tests (everything but the install, slow, python and bundled
-# labels).
+# ASan+UBSan build running the unit tests (everything but the install, slow, python, node, bundled
+# and qemu labels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 jobs=$(nproc)
+# The Node binding's one dependency (koffi, prebuilt: no compiler) from the npm registry, as its
+# package-lock.json pins it.
+(cd bindings/node && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 
 cmake --preset release
 cmake --build --preset release -j "$jobs"

@@ -56,6 +56,20 @@ std::string read_input(const std::string &path) {
     return out.str();
 }
 
+std::optional<hrm_precision> parse_precision_name(const std::string &name) {
+    if (name == "fp32") return HRM_PRECISION_FP32;
+    if (name == "bf16") return HRM_PRECISION_BF16;
+    if (name == "int8") return HRM_PRECISION_INT8;
+    return std::nullopt;
+}
+
 bool stdout_is_terminal() { return isatty(STDOUT_FILENO) == 1; }
+
+namespace {
+hrm::train::Comm *g_world = nullptr;
+}  // namespace
+
+hrm::train::Comm &world() { return g_world ? *g_world : hrm::train::solo_comm(); }
+void set_world(hrm::train::Comm *comm) { g_world = comm; }
 
 }  // namespace hrm::runner

@@ -2,12 +2,14 @@
 // --help, and opening a runtime with the plugins on the search path.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/program_options.hpp>
 
 #include <hrm/hrm.hpp>
+#include <hrm/train/comm.hpp>
 
 #include "config.hpp"
 
@@ -36,10 +38,18 @@ Config load_config(const CommonOptions &common);
 // A runtime with every plugin on the search path loaded.
 Runtime open_runtime(const CommonOptions &common, int n_threads = 0);
 
+// "fp32", "bf16" or "int8" as HRM_PRECISION_*; nullopt for anything else.
+std::optional<hrm_precision> parse_precision_name(const std::string &name);
+
 // Whole file, or standard input for "-".
 std::string read_input(const std::string &path);
 
 // True when standard output is a terminal (progress bars, ANSI colours).
 bool stdout_is_terminal();
+
+// The processes of this run (docs/distributed.md): Open MPI's world when started by mpirun in a
+// build with HRM_WITH_MPI, else one process. main sets it before running a command.
+hrm::train::Comm &world();
+void set_world(hrm::train::Comm *comm);
 
 }  // namespace hrm::runner

@@ -9,6 +9,8 @@
 //       test_instances.jsonl: the test rows as plugin instances, in row order, so that
 //       `hrm solve --task arc` (with [task] identifiers = DIR/identifiers.json) runs the test
 //       split and its output can be given to `hrm eval --task arc --predictions`.
+//       --identifiers REF/identifiers.json builds exactly the puzzles of a reference-built dataset
+//       instead, with its identifiers (a converted reference checkpoint's puzzle rows).
 //   hrm eval --task arc --predictions P.jsonl --data DIR [--k 1,2,10] [--submission FILE] [--html DIR]
 //       Votes the model's answers for the dataset's test rows and scores them both ways (the
 //       reference's all-test-outputs-per-task rule and the ARC Prize per-test-output rule).
@@ -25,6 +27,7 @@
 #include <iostream>
 #include <sstream>
 
+#include <hrm/common/json.hpp>
 #include <hrm/common/npy.hpp>
 #include <hrm/data/dataset.hpp>
 
@@ -92,29 +95,67 @@ std::vector<int> parse_ks(const std::string &text) {
 
 int cmd_arc_dataset(int argc, char **argv) {
     std::vector<std::string> roots;
-    std::string out_dir, task_name;
+    std::string out_dir, task_name, reference_ids;
+    bool force = false;
     int aug = 1000;
     uint64_t seed = 42;
     po::options_description opts("hrm dataset build arc options");
     opts.add_options()
         ("task", po::value(&task_name), "arc")
-        ("data", po::value(&roots)->multitoken()->required(), "ARC-AGI folders with training/ and/or evaluation/ (repeatable)")
+        ("data", po::value(&roots)->multitoken()->required(), "ARC-AGI folders with training/ and/or evaluation/, or Kaggle-style *_challenges.json files (repeatable)")
         ("aug", po::value(&aug), "augmented copies of every task (default 1000, as the reference)")
         ("seed", po::value(&seed), "seed of the augmentations and translations (default 42)")
-        ("out,o", po::value(&out_dir)->required(), "output folder (replaced)")
+        ("identifiers", po::value(&reference_ids), "a reference builder's identifiers.json: exactly its puzzles with its "
+                                                    "identifiers, for a checkpoint trained on the reference's dataset")
+        ("out,o", po::value(&out_dir)->required(), "output folder: new, empty or an earlier dataset (its dataset files are replaced)")
+        ("force", po::bool_switch(&force), "write into a folder that holds other files too (they are kept)")
         ("help,h", "show this help");
     po::positional_options_description pos;
     pos.add("task", 1);
     po::variables_map vm;
-    if (int rc = parse_args(argc, argv, "hrm dataset build arc --data PATH... [--aug 1000] [--seed S] -o DIR", opts, pos, vm); rc >= 0)
+    if (int rc = parse_args(argc, argv, "hrm dataset build arc --data PATH... [--aug 1000 | --identifiers REF.json] [--seed S] -o DIR", opts, pos, vm); rc >= 0)
         return rc;
-    if (aug < 0 || (!task_name.empty() && task_name != "arc")) {
-        std::cerr << "hrm dataset build arc: --aug must be >= 0 (and the task arc)\n";
+    if (aug < 0 || aug > 100000 || (!task_name.empty() && task_name != "arc")) {
+        std::cerr << "hrm dataset build arc: --aug must be in 0..100000 (and the task arc)\n";
         return 2;
     }
+    // Checked before any work; never deletes what the build did not write (hrm::data::DatasetOutput).
+    hrm::data::DatasetOutput output(out_dir, force, roots);
 
-    const arc::Merged merged = arc::merge_sources(arc::load_sources(roots));
-    const std::vector<arc::TaskPlan> plans = arc::plan_augmentations(merged.tasks, aug, seed);
+    if (!reference_ids.empty() && vm.count("aug")) {
+        std::cerr << "hrm dataset build arc: --aug does not apply with --identifiers (the table names every augmentation)\n";
+        return 2;
+    }
+    // The tasks and their puzzles: ours (merged, sorted, seeded augmentations), or exactly those
+    // of a reference identifiers.json in its order.
+    arc::Merged merged;
+    std::vector<arc::SourceTask> sources;
+    std::vector<arc::TaskPlan> plans;
+    std::vector<std::string> names;
+    int unused = 0;
+    if (reference_ids.empty()) {
+        merged = arc::merge_sources(arc::load_sources(roots));
+        plans = arc::plan_augmentations(merged.tasks, aug, seed);
+        names = arc::identifier_names(plans);
+    } else {
+        std::ifstream f(reference_ids, std::ios::binary);
+        if (!f) throw std::runtime_error("cannot read " + reference_ids);
+        const std::string text((std::istreambuf_iterator<char>(f)), {});
+        const auto list = hrm::common::json::parse(text, reference_ids);
+        if (!list.is_array()) throw std::runtime_error(reference_ids + ": not a JSON list of puzzle names");
+        for (const auto &v : list.array) {
+            if (!v.is_string()) throw std::runtime_error(reference_ids + ": entry " + std::to_string(names.size()) + " is not a string");
+            names.push_back(v.string);
+        }
+        sources = arc::load_sources(roots);
+        try {
+            plans = arc::plans_from_identifiers(sources, names, unused);
+        } catch (const std::exception &e) {
+            throw std::runtime_error(reference_ids + ": " + e.what());
+        }
+        aug = 0;
+        for (const auto &p : plans) aug = std::max(aug, int(p.augmentations.size()) - 1);
+    }
     const double need = estimated_bytes(plans);
     const double have = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
     if (need > 0.8 * have) {
@@ -122,13 +163,10 @@ int cmd_arc_dataset(int argc, char **argv) {
                   << " GB of memory (int32 tokens) and the machine has " << have / 1e9 << " GB; use a smaller --aug\n";
         return 1;
     }
-    const std::vector<std::string> names = arc::identifier_names(plans);
 
-    // Write into "<dir>.partial" and rename at the end, so an interrupted build never leaves a
+    // Write into the staging folder and publish at the end, so an interrupted build never leaves a
     // folder that looks complete.
-    const fs::path final_dir(out_dir), partial(out_dir + ".partial");
-    fs::remove_all(partial);
-    fs::create_directories(partial);
+    const fs::path partial(output.staging());
     // The test rows as plugin instances, in row order, for `hrm solve --task arc`.
     std::ofstream instances(partial / "test_instances.jsonl", std::ios::binary);
 
@@ -163,12 +201,14 @@ int cmd_arc_dataset(int argc, char **argv) {
     hrm::data::write_identifiers(partial.string(), names);
     hrm::data::write_split((partial / "train").string(), train_split);
     hrm::data::write_split((partial / "test").string(), test_split);
-    fs::remove_all(final_dir);
-    fs::rename(partial, final_dir);
+    output.publish();
 
-    std::cout << "wrote " << out_dir << ": " << merged.tasks.size() << " tasks (" << evaluation << " evaluation), "
-              << merged.duplicates << " duplicate(s) dropped, " << merged.renamed << " renamed; " << names.size() - 1
-              << " puzzle identifiers";
+    std::cout << "wrote " << out_dir << ": " << plans.size() << " tasks (" << evaluation << " evaluation), ";
+    if (reference_ids.empty())
+        std::cout << merged.duplicates << " duplicate(s) dropped, " << merged.renamed << " renamed; ";
+    else
+        std::cout << "in the order of " << reference_ids << " (" << unused << " task(s) of the folders not in it); ";
+    std::cout << names.size() - 1 << " puzzle identifiers";
     if (short_of_aug) std::cout << "; " << short_of_aug << " task(s) have fewer than " << aug << " distinct augmentations";
     std::cout << "\n";
     print_split(train_split, "train");

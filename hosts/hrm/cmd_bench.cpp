@@ -146,7 +146,7 @@ int bench_model(int argc, char **argv) {
         ("model-config", po::value(&model_configs)->composing(),
          "model config TOML (repeatable; default configs/models/hrm-sudoku.toml and hrm-small.toml)")
         ("batches", po::value(&batches), "batch sizes (default 1,16,64,256)")
-        ("precisions", po::value(&precisions), "fp32,bf16 (default both)")
+        ("precisions", po::value(&precisions), "fp32,bf16,int8 (default fp32,bf16)")
         ("min-time", po::value(&min_time), "seconds per measurement (default 2)")
         ("threads", po::value(&threads), "worker threads (default: all cores)")
         ("torch", po::bool_switch(&torch), "also run the PyTorch re-implementation as the baseline (needs python3-torch)");
@@ -174,7 +174,9 @@ int bench_model(int argc, char **argv) {
                   << spec.flops_per_segment / 1e9 << " GFLOP per puzzle-segment, " << n_threads << " thread(s)\n";
         std::cout << "precision  batch  puzzle-seg/s    GFLOP/s" << (torch ? "   torch seg/s   ratio" : "") << "\n";
         for (const auto &p : split_list(precisions)) {
-            const hrm_precision prec = p == "bf16" ? HRM_PRECISION_BF16 : HRM_PRECISION_FP32;
+            const auto parsed = parse_precision_name(p);
+            if (!parsed) throw std::runtime_error("--precisions: \"" + p + "\" is not fp32, bf16 or int8");
+            const hrm_precision prec = *parsed;
             for (const auto &b : split_list(batches)) {
                 const int64_t batch = std::stoll(b);
                 const Measure r = time_segments(m, spec, batch, prec, min_time, 200);

@@ -73,16 +73,14 @@ hrm::data::Split make_split(const Task &task, const std::vector<std::string> &in
     return builder.finish();
 }
 
-// Writes into "<dir>.partial" and renames at the end, so an interrupted build never leaves a
-// directory that looks complete.
-void write_dataset(const std::string &dir, const hrm::data::Split &train, const hrm::data::Split &test) {
-    const fs::path final_dir(dir), partial(dir + ".partial");
-    fs::remove_all(partial);
+// Writes into DatasetOutput's staging folder and publishes it at the end, so an interrupted
+// build never leaves a directory that looks complete and never deletes what it did not write.
+void write_dataset(hrm::data::DatasetOutput &out, const hrm::data::Split &train, const hrm::data::Split &test) {
+    const fs::path partial(out.staging());
     hrm::data::write_identifiers(partial.string(), {"<blank>"});
     hrm::data::write_split((partial / "train").string(), train);
     hrm::data::write_split((partial / "test").string(), test);
-    fs::remove_all(final_dir);
-    fs::rename(partial, final_dir);
+    out.publish();
 }
 
 void print_summary(const hrm::data::Split &s, const char *name) {
@@ -107,16 +105,20 @@ std::vector<std::string> read_records(const Task &task, const std::string &path,
     return out;
 }
 
+constexpr int64_t kMaxAugmentations = 100000, kMaxPuzzles = 100000000;
+
 int build_or_import(int argc, char **argv, bool import) {
     CommonOptions common;
     std::string task_name, out_dir, gen_options, gen_kind, train_file, test_file, save_test;
+    bool force = false;
     std::vector<std::string> maps;
     int64_t n_train = 1000, n_test = 100, aug = 0;
     uint64_t seed = 0;
     po::options_description opts(import ? "hrm dataset import options" : "hrm dataset build options");
     opts.add_options()
         ("task", po::value(&task_name)->required(), "task plugin name or id")
-        ("out,o", po::value(&out_dir)->required(), "output folder (replaced)")
+        ("out,o", po::value(&out_dir)->required(), "output folder: new, empty or an earlier dataset (its dataset files are replaced)")
+        ("force", po::bool_switch(&force), "write into a folder that holds other files too (they are kept)")
         ("aug", po::value(&aug), "augmented copies of each training puzzle (default 0)")
         ("seed", po::value(&seed), "seed: the same seed gives the same bytes (default 0)")
         ("save-test", po::value(&save_test), "also write the test instances, with their solutions, to this file in the task's format");
@@ -145,6 +147,17 @@ int build_or_import(int argc, char **argv, bool import) {
         std::cerr << "hrm dataset: counts must not be negative\n";
         return 2;
     }
+    // Size limits (issue #24: --aug 1e9 ran without end): far above the reference's 1000.
+    if (aug > kMaxAugmentations || n_train > kMaxPuzzles || n_test > kMaxPuzzles) {
+        std::cerr << "hrm dataset: --aug is at most " << kMaxAugmentations << " and --train/--test at most "
+                  << kMaxPuzzles << "\n";
+        return 2;
+    }
+    // The output folder is checked before any work (hrm::data::DatasetOutput).
+    std::vector<std::string> inputs = maps;
+    for (const std::string &f : {train_file, test_file, save_test})
+        if (!f.empty()) inputs.push_back(f);
+    hrm::data::DatasetOutput output(out_dir, force, inputs);
 
     hrm::Runtime runtime = open_runtime(common);
     hrm::Instance encoder = runtime.create(HRM_KIND_ENCODER, task_name, load_config(common).section_text("task"));
@@ -181,7 +194,7 @@ int build_or_import(int argc, char **argv, bool import) {
     }
     const auto train_split = make_split(task, train, aug, seed, "train");
     const auto test_split = make_split(task, test, 0, seed, "test");
-    write_dataset(out_dir, train_split, test_split);
+    write_dataset(output, train_split, test_split);
     std::cout << "wrote " << out_dir << "\n";
     if (!save_test.empty()) {
         // Held-out instances as text, e.g. for `hrm solve`; multi-line records are separated by

@@ -2,7 +2,9 @@
 // test split of a dataset: every puzzle runs halt_max_steps segments; exact accuracy, token
 // accuracy, Q-halt accuracy and mean steps over the real (unpadded) puzzles. CHECKPOINT is a
 // training checkpoint directory (its `latest`), a step folder, or a model .safetensors file. When
-// the training kept an EMA of the weights, the EMA is evaluated, as during training.
+// the training kept an EMA of the weights, the EMA is evaluated, as during training. Under mpirun
+// the test batches are shared out over the ranks and the metrics equal one process's (same --batch
+// and --threads; docs/distributed.md); rank 0 prints them.
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -23,8 +25,11 @@ int cmd_eval(int argc, char **argv) {
     // ARC is scored from predictions with voting over augmentations (cmd_arc.cpp).
     for (int i = 1; i < argc; ++i)
         if (std::string_view(argv[i]) == "--task=arc" ||
-            (i + 1 < argc && std::string_view(argv[i]) == "--task" && std::string_view(argv[i + 1]) == "arc"))
+            (i + 1 < argc && std::string_view(argv[i]) == "--task" && std::string_view(argv[i + 1]) == "arc")) {
+            if (world().size() > 1)
+                throw std::runtime_error("the ARC evaluation runs in one process; start it without mpirun");
             return cmd_arc_eval(argc, argv);
+        }
     CommonOptions common;
     std::string checkpoint, data, precision;
     int64_t batch = 64;
@@ -50,33 +55,14 @@ int cmd_eval(int argc, char **argv) {
     }
     const Config config = load_config(common);
 
-    std::string model_path = checkpoint, step_dir;
-    if (!fs::is_regular_file(checkpoint)) {
-        step_dir = hrm::train::resolve_checkpoint(checkpoint);
-        model_path = (fs::path(step_dir) / hrm::train::kModelFile).string();
-    }
     const fs::path split_dir = fs::exists(fs::path(data) / "test" / "dataset.json") ? fs::path(data) / "test" : fs::path(data);
     const hrm::data::Split test = hrm::data::read_split(split_dir.string());
 
     hrm::Runtime runtime = open_runtime(common, threads);
-    hrm::Instance instance = open_model(runtime, model_path, config);
+    ModelSource source;
+    hrm::Instance instance = open_model(runtime, checkpoint, config, no_ema ? Weights::Raw : Weights::Default, &source);
     hrm::train::ModelRef model(instance.model(), {hrm_status_code, hrm_status_message, hrm_status_free}, false);
-
-    // The EMA weights of a training checkpoint replace the trainable values (needs writable views,
-    // i.e. a model with the training extension).
-    bool ema = false;
-    const fs::path state = step_dir.empty() ? fs::path() : fs::path(step_dir) / hrm::train::kStateFile;
-    if (!no_ema && !state.empty() && fs::exists(state)) {
-        const hrm::common::SafetensorsFile st(state.string());
-        for (hrm::train::Param &p : model.params()) {
-            const auto *t = p.trainable ? st.find("ema." + p.name) : nullptr;
-            if (!t) continue;
-            if (t->nbytes != size_t(p.numel) * sizeof(float)) throw std::runtime_error(state.string() + ": EMA of " + p.name + " has the wrong size");
-            std::memcpy(p.f32(), t->data, t->nbytes);
-            ema = true;
-        }
-        if (ema) model.params_changed();
-    }
+    const bool ema = !source.state_file.empty();
 
     hrm::train::EngineConfig ec;
     ec.global_batch_size = batch;
@@ -85,15 +71,17 @@ int cmd_eval(int argc, char **argv) {
     ec.shard_size = std::max<int64_t>(1, (batch + ec.threads - 1) / ec.threads);
     ec.precision = precision.empty() ? model.spec().default_precision
                                      : (precision == "bf16" ? HRM_PRECISION_BF16 : HRM_PRECISION_FP32);
+    ec.comm = &world();
     hrm::train::Engine engine(model, ec, nullptr, &test);
     const auto m = engine.evaluate();
+    if (world().rank() != 0) return 0;
     if (json) {
         std::cout << "{\"count\": " << m.count << ", \"exact_accuracy\": " << m.exact_accuracy << ", \"accuracy\": "
                   << m.accuracy << ", \"q_halt_accuracy\": " << m.q_halt_accuracy << ", \"steps\": " << m.steps
                   << ", \"lm_loss\": " << m.lm_loss << ", \"q_halt_loss\": " << m.q_halt_loss << ", \"ema\": "
                   << (ema ? "true" : "false") << "}\n";
     } else {
-        std::cout << model_path << (ema ? " (EMA weights)" : "") << " on " << split_dir.string() << ": " << m.count
+        std::cout << source.describe() << " on " << split_dir.string() << ": " << m.count
                   << " puzzles\n  exact accuracy   " << m.exact_accuracy << "\n  token accuracy   " << m.accuracy
                   << "\n  q-halt accuracy  " << m.q_halt_accuracy << "\n  mean steps       " << m.steps
                   << "\n  lm loss          " << m.lm_loss << "\n  q-halt loss      " << m.q_halt_loss << "\n";

@@ -1,5 +1,5 @@
 // hrm forward --model M.safetensors --inputs X.npy [--puzzle-ids P.npy] --segments N
-//             --precision fp32|bf16 --out DIR
+//             --precision fp32|bf16|int8 --out DIR
 //
 // Runs the evaluation rollout of the reference (spec 2.2, eval branch): every row starts from the
 // initial carry and runs exactly N ACT segments, each the module schedule of hrm_model.h
@@ -25,29 +25,34 @@ int cmd_forward(int argc, char **argv) {
     std::string model_path, inputs_path, pids_path, precision = "fp32", out_dir;
     int segments = 0;
     int64_t batch_size = 0;
+    bool no_ema = false;
     po::options_description opts("hrm forward options");
     opts.add_options()
-        ("model,m", po::value(&model_path)->required(), "model checkpoint (.safetensors with its config in the metadata)")
+        ("model,m", po::value(&model_path)->required(), "model .safetensors, step folder or run folder (a training checkpoint's EMA when it has one)")
+        ("no-ema", po::bool_switch(&no_ema), "a training checkpoint's raw weights, not its EMA")
         ("inputs,i", po::value(&inputs_path)->required(), "token ids [B, S] int32 .npy")
         ("puzzle-ids", po::value(&pids_path), "puzzle identifiers [B] int32 .npy (default: all 0)")
         ("segments,n", po::value(&segments)->required(), "ACT segments to run (the reference evaluates halt_max_steps)")
-        ("precision", po::value(&precision), "fp32 (reference mode, default) or bf16")
+        ("precision", po::value(&precision), "fp32 (reference mode, default), bf16 or int8")
         ("batch-size", po::value(&batch_size), "rows per state (default: all rows at once)")
         ("out,o", po::value(&out_dir)->required(), "output folder");
     add_common_options(opts, common);
     po::variables_map vm;
     const std::string usage = "hrm forward --model M.safetensors --inputs X.npy [--puzzle-ids P.npy] --segments N "
-                              "--precision fp32|bf16 --out DIR";
+                              "--precision fp32|bf16|int8 --out DIR";
     if (int rc = parse_args(argc, argv, usage, opts, po::positional_options_description(), vm); rc >= 0) return rc;
-    if (segments < 1) {
-        std::cerr << "hrm forward: --segments must be >= 1\n";
+    // Bounded like the model's halt_max_steps (plugins/models/common/config.cpp): 10^6 segments
+    // ran without end (issue #24).
+    if (segments < 1 || segments > 4096) {
+        std::cerr << "hrm forward: --segments must be in 1..4096\n";
         return 2;
     }
-    if (precision != "fp32" && precision != "bf16") {
-        std::cerr << "hrm forward: --precision must be fp32 or bf16\n";
+    const auto parsed = parse_precision_name(precision);
+    if (!parsed) {
+        std::cerr << "hrm forward: --precision must be fp32, bf16 or int8\n";
         return 2;
     }
-    const hrm_precision prec = precision == "fp32" ? HRM_PRECISION_FP32 : HRM_PRECISION_BF16;
+    const hrm_precision prec = *parsed;
 
     const hrm::common::NpyArray in = hrm::common::read_npy(inputs_path);
     if (in.shape.size() != 2) throw std::runtime_error(inputs_path + ": expected [B, S], got " + hrm::common::shape_str(in.shape));
@@ -62,7 +67,7 @@ int cmd_forward(int argc, char **argv) {
     }
 
     hrm::Runtime runtime = open_runtime(common);
-    hrm::Instance instance = open_model(runtime, model_path, load_config(common));
+    hrm::Instance instance = open_model(runtime, model_path, load_config(common), no_ema ? Weights::Raw : Weights::Default);
     const hrm_model *m = instance.model();
     hrm_model_spec spec{};
     spec.struct_size = sizeof spec;

@@ -27,6 +27,11 @@ int cmd_plugins(int argc, char **argv) {
     po::variables_map vm;
     if (int rc = parse_args(argc, argv, "hrm plugins [--plugin-path DIRS]", opts, {}, vm); rc >= 0) return rc;
 
+    // Plugins run in this process: one that crashes or aborts in its init ends `hrm plugins` too
+    // (docs/c-api.md, section 7). Say which folders are searched first, so the culprit is findable.
+    if (common.verbose)
+        std::cerr << "hrm plugins: loading in-process; a plugin that crashes here is at fault (run again with "
+                     "--plugin-path DIR on one folder at a time to find it)\n";
     const hrm::Runtime runtime = open_runtime(common);
     const auto plugins = runtime.plugins();
     const auto classes = runtime.classes();

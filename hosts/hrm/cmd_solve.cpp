@@ -1,6 +1,8 @@
 // hrm solve --model M --task T --policy P [FILE|-]: batch-solve puzzles through a session (the
 // oneTBB scheduler), writing one JSON line per puzzle. Bad puzzles are reported on their line and
-// the rest are solved; Ctrl-C stops at the next segment and keeps what finished.
+// the rest are solved; Ctrl-C stops at the next segment and keeps what finished. Under mpirun the
+// chunks of puzzles are dealt out over the ranks and rank 0 writes every line in input order: the
+// same lines as one process with the same --batch (times aside; docs/distributed.md).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -73,17 +75,19 @@ int cmd_solve(int argc, char **argv) {
     std::string model_arg, task_name, policy_name = "q-halt", input = "-", out_path, precision;
     int64_t batch = 64, show = 0;
     int threads = 0;
+    bool no_ema = false;
     po::options_description opts("hrm solve options");
     opts.add_options()
-        ("model,m", po::value(&model_arg), "checkpoint (.safetensors); default: the bundled model of the task")
+        ("model,m", po::value(&model_arg), "model .safetensors, step folder or run folder; default: the bundled model of the task")
+        ("no-ema", po::bool_switch(&no_ema), "a training checkpoint's raw weights, not its EMA (the default when it has one)")
         ("task,t", po::value(&task_name)->required(), "task plugin name or id")
         ("policy,p", po::value(&policy_name), "refinement policy: fixed, q-halt, verify, stable, multi-start (default q-halt)")
         ("input", po::value(&input), "puzzles in the task's format, or - for standard input (default)")
         ("out,o", po::value(&out_path), "write JSON lines here instead of standard output")
         ("batch", po::value(&batch), "slots in flight (default 64)")
         ("threads", po::value(&threads), "worker threads (default: all cores)")
-        ("precision", po::value(&precision), "fp32 or bf16 (default: the model's)")
-        ("show", po::value(&show)->implicit_value(3), "print pictures of the first N answers, each marked verified or not (default 3)");
+        ("precision", po::value(&precision), "fp32, bf16 or int8 (default: the model's; int8: quantised inference, docs/kernels.md)")
+        ("show", po::value(&show)->implicit_value(3), "print pictures of the first N answers (verified or not; filled-in cells marked), default 3");
     add_common_options(opts, common);
     po::positional_options_description pos;
     pos.add("input", 1);
@@ -91,82 +95,137 @@ int cmd_solve(int argc, char **argv) {
     if (int rc = parse_args(argc, argv, "hrm solve --model M.safetensors --task NAME [--policy P] [FILE|-]", opts, pos, vm);
         rc >= 0)
         return rc;
-    if (batch < 1 || (!precision.empty() && precision != "fp32" && precision != "bf16")) {
-        std::cerr << "hrm solve: --batch must be >= 1 and --precision fp32 or bf16\n";
+    if (batch < 1 || (!precision.empty() && !parse_precision_name(precision))) {
+        std::cerr << "hrm solve: --batch must be >= 1 and --precision fp32, bf16 or int8\n";
         return 2;
     }
     const Config config = load_config(common);
 
     hrm::Runtime runtime = open_runtime(common, threads);
+    const bool bundled = model_arg.empty();
     hrm::Instance encoder = open_encoder_for_model(runtime, task_name, config, model_arg);
     const Task task(encoder.encoder());
-    hrm::Instance model = open_model(runtime, model_arg, config);
+    ModelSource source;
+    hrm::Instance model = open_model(runtime, model_arg, config, no_ema ? Weights::Raw : Weights::Default, &source);
+    {
+        // Name what runs, read from the model itself: a demo or a log must not call a TRM an HRM.
+        hrm_model_spec spec{};
+        spec.struct_size = sizeof spec;
+        hrm::check(model.model()->get_spec(model.model(), &spec));
+        if (world().rank() == 0)
+            std::cerr << "model: " << (bundled ? "bundled " : "")
+                      << describe_model(spec.config ? spec.config : "", spec.n_params) << ", " << source.describe() << "\n";
+    }
     hrm::Instance policy = runtime.create(HRM_KIND_POLICY, policy_name, config.section_text("policy"));
 
     hrm_session_params params;
     hrm_session_params_init(&params, sizeof params);
     params.n_threads = threads;
     params.batch_size = batch;
-    if (!precision.empty()) params.precision = precision == "bf16" ? HRM_PRECISION_BF16 : HRM_PRECISION_FP32;
+    if (!precision.empty()) params.precision = *parse_precision_name(precision);
     hrm_session *raw = nullptr;
     hrm::check(hrm_session_create(model.get(), encoder.get(), policy.get(), &params, &raw));
     std::unique_ptr<hrm_session, decltype(&hrm_session_free)> session(raw, hrm_session_free);
 
-    const std::string text = read_input(input);
+    // Rank 0 reads the input (mpirun gives standard input to rank 0 only) and sends it to the others.
+    hrm::train::Comm &comm = world();
+    const bool root = comm.rank() == 0;
+    std::string text = root ? read_input(input) : std::string();
+    comm.broadcast(text, 0);
     const auto records = task.split(text);
     std::vector<hrm_blob> instances;
     for (auto r : records) instances.push_back(hrm_blob{r.data(), r.size()});
 
     std::ofstream file;
-    if (!out_path.empty()) {
+    if (root && !out_path.empty()) {
         file.open(out_path);
         if (!file) throw std::runtime_error("cannot write '" + out_path + "'");
     }
     std::ostream &out = out_path.empty() ? std::cout : file;
 
     Progress progress;
-    progress.terminal = isatty(STDERR_FILENO) == 1;
+    progress.terminal = comm.size() == 1 && isatty(STDERR_FILENO) == 1;   // mpirun's ranks write to ptys
     progress.total = int64_t(instances.size());
     std::signal(SIGINT, on_sigint);
 
     // Chunks of several batches keep the scheduler's slots full while letting the progress line
-    // report the solved rate as results arrive.
+    // report the solved rate as results arrive. A puzzle's numbers depend on the puzzles that
+    // share its batches (the kernels' blocking), so the chunks are the unit the ranks share:
+    // chunk c runs on rank c % N exactly as it would in one process, and in round t the ranks solve
+    // chunks tN .. tN+N-1, whose lines rank 0 then writes in order.
     const int64_t chunk = std::max<int64_t>(batch * 4, 256);
+    const int64_t n_chunks = (progress.total + chunk - 1) / chunk;
+    const int N = comm.size();
     int64_t failed = 0, segments = 0, shown = 0;
     bool cancelled = false;
-    for (int64_t begin = 0; begin < progress.total && !cancelled; begin += chunk) {
-        const int64_t n = std::min(chunk, progress.total - begin);
-        std::vector<hrm_result> results(static_cast<size_t>(n));
-        if (hrm_status *st = hrm_session_solve(session.get(), instances.data() + begin, n, results.data(),
-                                               sizeof(hrm_result), on_progress, &progress)) {
-            if (hrm_status_code(st) != HRM_E_CANCELLED) hrm::check(st);   // throws
-            hrm_status_free(st);
-            cancelled = true;
+    for (int64_t round = 0; round * N < n_chunks && !cancelled; ++round) {
+        // This rank's chunk: its counts, its lines, and the pictures of its first `show` answers.
+        hrm::train::BytesWriter mine;
+        bool my_cancel = false;
+        if (const int64_t c = round * N + comm.rank(); c < n_chunks) {
+            const int64_t begin = c * chunk, n = std::min(chunk, progress.total - begin);
+            std::vector<hrm_result> results(static_cast<size_t>(n));
+            if (hrm_status *st = hrm_session_solve(session.get(), instances.data() + begin, n, results.data(),
+                                                   sizeof(hrm_result), on_progress, &progress)) {
+                if (hrm_status_code(st) != HRM_E_CANCELLED) hrm::check(st);   // throws
+                hrm_status_free(st);
+                my_cancel = true;
+            }
+            int64_t c_failed = 0, c_solved = 0, c_segments = 0;
+            std::string lines;
+            std::vector<std::string> pictures;
+            for (int64_t i = 0; i < n; ++i) {
+                hrm_result &r = results[size_t(i)];
+                lines += json_line(begin + i, records[size_t(begin + i)], r) + "\n";
+                if (r.error) ++c_failed;
+                else {
+                    c_solved += r.verified == 1;
+                    c_segments += r.segments;
+                    if (int64_t(pictures.size()) < show && task.can(HRM_ENCODER_CAN_RENDER))
+                        pictures.push_back(
+                            "puzzle " + std::to_string(begin + i + 1) + ": " +
+                            (r.verified == 1 ? "verified" : r.verified == 0 ? "NOT verified" : "no verifier") +
+                            " after " + std::to_string(r.segments) + " segment(s)\n" +
+                            task.render(records[size_t(begin + i)],
+                                        std::string_view(static_cast<const char *>(r.solution.data), r.solution.size),
+                                        progress.terminal ? HRM_RENDER_ANSI : HRM_RENDER_TEXT) +
+                            "\n");
+                }
+                hrm_result_clear(&r);
+            }
+            mine.put(n);
+            mine.put(c_failed);
+            mine.put(c_solved);
+            mine.put(c_segments);
+            mine.put_str(lines);
+            mine.put(uint64_t(pictures.size()));
+            for (const std::string &p : pictures) mine.put_str(p);
         }
-        for (int64_t i = 0; i < n; ++i) {
-            hrm_result &r = results[size_t(i)];
-            out << json_line(begin + i, records[size_t(begin + i)], r) << "\n";
-            if (r.error) ++failed;
-            else {
-                progress.solved += r.verified == 1;
-                segments += r.segments;
-                if (shown < show && task.can(HRM_ENCODER_CAN_RENDER)) {
+        const std::vector<std::string> parts = comm.gather(mine.s, 0);
+        cancelled = comm.any(my_cancel);   // every rank stops after the same round
+        for (const std::string &part : parts) {   // rank order = chunk order; empty on the other ranks
+            if (part.empty()) continue;
+            hrm::train::BytesReader in{part};
+            const auto n = in.get<int64_t>();
+            failed += in.get<int64_t>();
+            progress.solved += in.get<int64_t>();
+            segments += in.get<int64_t>();
+            out << in.get_str();
+            for (auto k = in.get<uint64_t>(); k > 0; --k) {
+                const std::string picture = in.get_str();
+                if (shown < show) {
                     ++shown;
-                    std::cerr << (progress.terminal ? "\r" : "") << "puzzle " << begin + i + 1 << ": "
-                              << (r.verified == 1 ? "verified" : r.verified == 0 ? "NOT verified" : "no verifier")
-                              << " after " << r.segments << " segment(s)\n"
-                              << task.render(records[size_t(begin + i)],
-                        std::string_view(static_cast<const char *>(r.solution.data), r.solution.size),
-                        progress.terminal ? HRM_RENDER_ANSI : HRM_RENDER_TEXT) << "\n";
+                    std::cerr << (progress.terminal ? "\r" : "") << picture;
                 }
             }
-            hrm_result_clear(&r);
+            progress.base += n;
         }
-        progress.base += n;
         progress.draw(progress.base);
     }
     if (progress.terminal) std::cerr << "\n";
 
+    out.flush();
+    if (!root) return cancelled ? 130 : 0;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.start).count();
     const int64_t ran = progress.base - failed;
     std::cerr << std::fixed << std::setprecision(1) << "solved " << progress.solved << "/" << progress.base << " ("

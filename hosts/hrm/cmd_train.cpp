@@ -2,13 +2,21 @@
 // recipe (docs/training.md). The config has a [model] table (the model plugin's config; vocab_size,
 // seq_len and num_puzzle_identifiers default to the dataset's) and a [train] table. Evaluates and
 // checkpoints every N steps; Ctrl-C stops between steps and writes a checkpoint to resume from.
+// Under mpirun each rank computes its shards of every batch (docs/distributed.md); rank 0 alone
+// writes the checkpoints, the metrics and the output.
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <hrm/train/checkpoint.hpp>
 #include <hrm/train/curve.hpp>
@@ -16,24 +24,25 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "train_config.hpp"
 
 using namespace hrm::runner;
 namespace fs = std::filesystem;
 
 namespace {
 
-std::atomic<bool> g_interrupted{false};
-// The first Ctrl-C asks for a checkpoint at the end of the current step; a second one kills.
-void on_sigint(int) {
-    g_interrupted = true;
-    std::signal(SIGINT, SIG_DFL);
+std::atomic<int> g_interrupted{0};        // the signal that asked to stop, 0 = none
+std::atomic<bool> g_checkpointing{false};  // a checkpoint is being written
+std::atomic<bool> g_second{false};         // a second signal arrived during that write
+// The first Ctrl-C (or SIGTERM) asks for a checkpoint at the end of the current step; a second one
+// ends the process at once, except in the middle of a checkpoint write, which it lets finish (a
+// second Ctrl-C within ~40 ms used to abort the interrupt checkpoint, issue #24). Any thread may
+// run this (oneTBB workers do not block signals), so it only touches atomics and _exit.
+void on_stop_signal(int sig) {
+    if (g_interrupted == 0) g_interrupted = sig;
+    else if (g_checkpointing) g_second = true;
+    else ::_exit(128 + sig);
 }
-
-const char *const kTrainKeys[] = {
-    "data", "out", "global_batch_size", "epochs", "steps", "epochs_per_iter", "lr", "lr_min_ratio",
-    "lr_warmup_steps", "weight_decay", "beta1", "beta2", "puzzle_emb_lr", "puzzle_emb_weight_decay", "loss",
-    "eval_interval", "checkpoint_interval", "log_interval", "seed", "precision", "threads", "shard_size", "ema",
-    "halt_exploration_prob", "eval_batch_size"};
 
 std::string duration(double seconds) {
     const int64_t s = int64_t(seconds + 0.5);
@@ -71,11 +80,22 @@ std::string with_task_table(const std::string &model_config, const Config &confi
     return text.str();
 }
 
+// One trainer per output folder: two used to interleave their checkpoints and metrics (issue
+// #24). An flock on DIR/.lock, held until the process ends (the kernel drops it on kill -9 too).
+void lock_output(const std::string &dir) {
+    const std::string path = (fs::path(dir) / ".lock").string();
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) throw ConfigError("cannot create " + path + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        throw ConfigError(dir + " is in use by another `hrm train` (" + path + " is locked); wait for it or use another -o");
+    }
+    // fd stays open on purpose: the lock lives as long as this process.
+}
+
 hrm_precision parse_precision(const std::string &s, hrm_precision fallback) {
     if (s.empty()) return fallback;
-    if (s == "fp32") return HRM_PRECISION_FP32;
-    if (s == "bf16") return HRM_PRECISION_BF16;
-    throw ConfigError("train.precision must be \"fp32\" or \"bf16\", not \"" + s + "\"");
+    return s == "bf16" ? HRM_PRECISION_BF16 : HRM_PRECISION_FP32;   // checked by read_train_config
 }
 
 }  // namespace
@@ -102,77 +122,63 @@ int cmd_train(int argc, char **argv) {
         return rc;
     common.configs.insert(common.configs.begin(), config_file);
     const Config config = load_config(common);
-    if (const toml::table *t = config.table()["train"].as_table())
-        for (const auto &[k, v] : *t) {
-            bool known = false;
-            for (const char *name : kTrainKeys) known = known || k.str() == name;
-            if (!known) throw ConfigError(config_file + ": unknown key train." + std::string(k.str()));
-        }
+    // Every [train] key checked (train_config.cpp) before the data is read.
+    TrainSettings settings = read_train_config(config, config_file, threads);
+    hrm::train::EngineConfig &ec = settings.engine;
+    const int64_t eval_interval = settings.eval_interval, checkpoint_interval = settings.checkpoint_interval;
+    const int64_t log_interval = settings.log_interval;
 
     // Data: <data>/train is required, <data>/test is evaluated when present.
-    const std::string data = config.get_string("train.data", "");
-    if (data.empty()) throw ConfigError(config_file + ": train.data (the dataset folder) is required");
+    const std::string &data = settings.data;
     const hrm::data::Split train = hrm::data::read_split((fs::path(data) / "train").string());
     std::unique_ptr<hrm::data::Split> test;
     if (fs::exists(fs::path(data) / "test" / "dataset.json"))
         test = std::make_unique<hrm::data::Split>(hrm::data::read_split((fs::path(data) / "test").string()));
 
-    hrm::train::EngineConfig ec;
-    ec.global_batch_size = config.get_int("train.global_batch_size", ec.global_batch_size);
-    ec.epochs = config.get_int("train.epochs", 0);
-    ec.steps = config.get_int("train.steps", 0);
-    if (ec.epochs <= 0 && ec.steps <= 0) throw ConfigError(config_file + ": set train.epochs or train.steps");
-    ec.epochs_per_iter = config.get_int("train.epochs_per_iter", 1);
-    ec.lr = config.get_double("train.lr", ec.lr);
-    ec.lr_min_ratio = config.get_double("train.lr_min_ratio", ec.lr_min_ratio);
-    ec.lr_warmup_steps = config.get_int("train.lr_warmup_steps", ec.lr_warmup_steps);
-    ec.weight_decay = config.get_double("train.weight_decay", ec.weight_decay);
-    ec.beta1 = config.get_double("train.beta1", ec.beta1);
-    ec.beta2 = config.get_double("train.beta2", ec.beta2);
-    ec.puzzle_emb_lr = config.get_double("train.puzzle_emb_lr", ec.puzzle_emb_lr);
-    ec.puzzle_emb_weight_decay = config.get_double("train.puzzle_emb_weight_decay", ec.puzzle_emb_weight_decay);
-    const std::string loss = config.get_string("train.loss", "stablemax");
-    if (loss != "stablemax" && loss != "softmax") throw ConfigError("train.loss must be \"stablemax\" or \"softmax\"");
-    ec.loss = loss == "softmax" ? hrm::train::LossType::Softmax : hrm::train::LossType::Stablemax;
-    ec.halt_exploration_prob =
-        config.get_double("train.halt_exploration_prob", config.get_double("model.halt_exploration_prob", 0.1));
-    ec.seed = uint64_t(config.get_int("train.seed", 0));
-    ec.threads = threads > 0 ? threads : int(config.get_int("train.threads", 1));
-    ec.shard_size = config.get_int("train.shard_size", ec.shard_size);
-    ec.ema = config.get_double("train.ema", 0.0);
-    ec.eval_batch_size = config.get_int("train.eval_batch_size", 0);
-    const int64_t eval_interval = config.get_int("train.eval_interval", 0);
-    const int64_t checkpoint_interval = config.get_int("train.checkpoint_interval", 0);
-    const int64_t log_interval = std::max<int64_t>(1, config.get_int("train.log_interval", 10));
-
-    if (out_dir.empty()) out_dir = config.get_string("train.out", "");
+    hrm::train::Comm &comm = world();
+    const bool root = comm.rank() == 0;
+    if (out_dir.empty()) out_dir = settings.out;
     if (out_dir.empty()) out_dir = resume.empty() ? (fs::path("runs") / fs::path(config_file).stem()).string() : resume;
-    fs::create_directories(out_dir);
-    ec.metrics_path = (fs::path(out_dir) / "metrics.jsonl").string();
+    if (root) {
+        fs::create_directories(out_dir);
+        lock_output(out_dir);
+        ec.metrics_path = (fs::path(out_dir) / "metrics.jsonl").string();
+    }
     ec.config_text = config.text();
+    ec.comm = &comm;
 
     hrm::Runtime runtime = open_runtime(common, ec.threads);
     const std::string arch = config.get_string("model.arch", "");
     hrm::Instance instance = runtime.create(HRM_KIND_MODEL, arch, model_config_text(config, train.meta), nullptr, ec.seed);
     hrm::train::ModelRef model(instance.model(), {hrm_status_code, hrm_status_message, hrm_status_free});
-    ec.precision = parse_precision(config.get_string("train.precision", ""), model.spec().default_precision);
+    ec.precision = parse_precision(settings.precision, model.spec().default_precision);
     ec.model_config = with_task_table(model.spec().config ? model.spec().config : "", config);
 
     hrm::train::Engine engine(model, ec, &train, test.get());
     if (!resume.empty()) {
         engine.resume(resume);
-        std::cerr << "resumed from " << hrm::train::resolve_checkpoint(resume) << " at step " << engine.step() << "\n";
+        if (root)
+            std::cerr << "resumed from " << hrm::train::resolve_checkpoint(resume) << " at step " << engine.step()
+                      << "\n";
     }
-    std::cerr << "training " << arch << " (" << model.spec().n_params << " params) on " << data << ": "
-              << train.examples() << " examples, batch " << ec.global_batch_size << ", " << engine.total_steps()
-              << " steps, " << ec.threads << " thread(s); writing " << out_dir << "\n";
+    engine.check_replicas();
+    if (root)
+        std::cerr << "training " << arch << " (" << model.spec().n_params << " params) on " << data << ": "
+                  << train.examples() << " examples, batch " << ec.global_batch_size << ", " << engine.total_steps()
+                  << " steps, "
+                  << (comm.size() > 1 ? std::to_string(comm.size()) + " ranks x " : std::string()) << ec.threads
+                  << " thread(s); writing " << out_dir << "\n";
 
-    std::signal(SIGINT, on_sigint);
-    const bool terminal = stdout_is_terminal();
+    std::signal(SIGINT, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);   // SIGTERM never checkpointed before (issue #24)
+    // Under mpirun, rank 0's standard output is a pseudo-terminal even when mpirun's is a file: plain
+    // lines there.
+    const bool terminal = comm.size() == 1 && stdout_is_terminal();
     const auto start = std::chrono::steady_clock::now();
     const int64_t first_step = engine.step();
     auto evaluate = [&] {
         const auto e = engine.evaluate();
+        if (!root) return;
         if (terminal) std::cout << "\n";
         std::cout << "eval step " << e.step << ": exact " << e.exact_accuracy << "  accuracy " << e.accuracy
                   << "  q_halt_accuracy " << e.q_halt_accuracy << "  steps " << e.steps << "  (" << e.count << " puzzles)"
@@ -182,7 +188,14 @@ int cmd_train(int argc, char **argv) {
     auto checkpoint = [&] {
         if (engine.step() == saved_step) return;
         saved_step = engine.step();
+        g_checkpointing = true;
         const std::string dir = engine.save_checkpoint(out_dir);
+        g_checkpointing = false;
+        if (g_second) {   // asked twice: the checkpoint is complete, stop now
+            if (root) std::cout << "checkpoint " << dir << std::endl;
+            ::_exit(128 + g_interrupted);
+        }
+        if (!root) return;
         hrm::train::write_training_curve(ec.metrics_path, (fs::path(out_dir) / "curve.svg").string());
         if (terminal) std::cout << "\n";
         std::cout << "checkpoint " << dir << std::endl;
@@ -190,7 +203,11 @@ int cmd_train(int argc, char **argv) {
     if (stop_at > 0 && stop_at <= engine.step())
         throw ConfigError("--stop-at " + std::to_string(stop_at) + " is not after the current step " +
                           std::to_string(engine.step()));
-    while (!engine.done() && !g_interrupted && (stop_at <= 0 || engine.step() < stop_at)) {
+    // A signal on any rank stops every rank after the same step (mpirun sends SIGTERM to all, but
+    // they need not see it between the same two steps): the ranks agree on it before each step.
+    bool interrupted = false;
+    auto stop_asked = [&] { return interrupted = comm.any(g_interrupted != 0); };
+    while (!engine.done() && !stop_asked() && (stop_at <= 0 || engine.step() < stop_at)) {
         const auto m = engine.train_step();
         if (!m) break;
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -203,18 +220,32 @@ int cmd_train(int argc, char **argv) {
                       double(ec.global_batch_size) / std::max(per_step, 1e-9),
                       duration(per_step * double(engine.total_steps() - m->step)).c_str());
         if (terminal) std::cout << "\r" << line << "\x1b[K" << std::flush;
-        else if (m->step % log_interval == 0) std::cout << line << std::endl;
+        else if (root && m->step % log_interval == 0) std::cout << line << std::endl;
         if (test && eval_interval > 0 && m->step % eval_interval == 0) evaluate();
         if (checkpoint_interval > 0 && m->step % checkpoint_interval == 0) checkpoint();
     }
     // The last step is evaluated too (when evaluation is on), and always checkpointed: at the end,
     // after Ctrl-C, or when data ran out.
-    if (!g_interrupted && test && eval_interval > 0 && engine.step() % eval_interval != 0) evaluate();
+    stop_asked();
+    if (!interrupted && test && eval_interval > 0 && engine.step() % eval_interval != 0) evaluate();
     checkpoint();
     const bool stopped = stop_at > 0 && engine.step() == stop_at && !engine.done();   // not when data ran out first
-    if (g_interrupted || stopped) {
-        std::cout << (g_interrupted ? "interrupted" : "stopped") << " at step " << engine.step() << "; continue with: hrm train " << config_file
-                  << " --resume " << out_dir << std::endl;
+    if (root && (interrupted || stopped)) {
+        // The whole command: without the run's --config/--set the printed line resumed a different
+        // run (issue #24). Arguments are single-quoted for the shell.
+        auto quoted = [](const std::string &a) {
+            std::string q = "'";
+            for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+            return q + "'";
+        };
+        std::string again = (comm.size() > 1 ? "mpirun -np " + std::to_string(comm.size()) + " " : std::string()) +
+                            "hrm train " + quoted(config_file);
+        for (size_t i = 1; i < common.configs.size(); ++i) again += " --config " + quoted(common.configs[i]);
+        for (const std::string &set : common.sets) again += " --set " + quoted(set);
+        again += " --resume " + quoted(out_dir) + " -o " + quoted(out_dir);
+        std::cout << (interrupted ? "interrupted" : "stopped") << " at step " << engine.step()
+                  << "; continue with: " << again << std::endl;
     }
-    return 0;
+    // An interrupted run is not a finished one: 128 + the signal, as a shell reports it.
+    return interrupted ? 128 + (g_interrupted ? int(g_interrupted) : SIGTERM) : 0;
 }

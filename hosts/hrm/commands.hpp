@@ -6,6 +6,7 @@
 #include <vector>
 
 int cmd_plugins(int argc, char **argv);
+int cmd_check_plugin(int argc, char **argv);
 int cmd_oracle(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);
 int cmd_solve(int argc, char **argv);

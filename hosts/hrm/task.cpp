@@ -1,27 +1,9 @@
 #include "task.hpp"
 
+#include "c_views.hpp"
+
 namespace hrm::runner {
 namespace {
-
-hrm_blob blob(std::string_view s) { return hrm_blob{s.data(), s.size()}; }
-
-// Takes ownership of a host-allocated blob and returns its bytes.
-std::string take(hrm_blob b) {
-    std::string s(static_cast<const char *>(b.data), b.size);
-    hrm_free(const_cast<void *>(b.data));
-    return s;
-}
-
-// A compact I32 view of v with the given shape (shape must outlive the call).
-hrm_tensor i32_view(std::vector<int32_t> &v, const int64_t *shape, int32_t ndim) {
-    hrm_tensor t{};
-    t.data = v.data();
-    t.dtype = HRM_DTYPE_I32;
-    t.ndim = ndim;
-    t.shape = shape;
-    t.device = HRM_DEVICE_CPU;
-    return t;
-}
 
 void require_slot(const void *slot, const char *task, const char *what) {
     if (!slot) throw Error(HRM_E_UNSUPPORTED, std::string("task '") + task + "' has no " + what);
@@ -52,7 +34,7 @@ Encoded Task::encode(std::string_view instance) const {
     e.tokens.resize(size_t(spec_.seq_len));
     e.labels.resize(size_t(spec_.seq_len));
     const int64_t shape[1] = {spec_.seq_len};
-    hrm_tensor tokens = i32_view(e.tokens, shape, 1), labels = i32_view(e.labels, shape, 1);
+    hrm_tensor tokens = tensor_view(e.tokens, HRM_DTYPE_I32, shape, 1), labels = tensor_view(e.labels, HRM_DTYPE_I32, shape, 1);
     const hrm_blob in = blob(instance);
     int32_t has_labels = 0;
     check(encoder_->encode(encoder_, &in, &tokens, &labels, &has_labels, &e.puzzle_id));
@@ -63,11 +45,11 @@ Encoded Task::encode(std::string_view instance) const {
 std::string Task::decode(std::string_view instance, const std::vector<int32_t> &predictions) const {
     const int64_t shape[1] = {int64_t(predictions.size())};
     std::vector<int32_t> copy = predictions;
-    const hrm_tensor preds = i32_view(copy, shape, 1);
+    const hrm_tensor preds = tensor_view(copy, HRM_DTYPE_I32, shape, 1);
     const hrm_blob in = blob(instance);
     hrm_blob out{};
     check(encoder_->decode(encoder_, &in, &preds, &out));
-    return take(out);
+    return take_blob(out);
 }
 
 Verdict Task::verify(std::string_view instance, std::string_view solution) const {
@@ -86,22 +68,22 @@ Oracle Task::solve(std::string_view instance) const {
     hrm_solve_stats stats{};
     stats.struct_size = sizeof stats;
     check(encoder_->solve(encoder_, &in, &out, &stats));
-    return Oracle{take(out), stats.solutions, stats.rating};
+    return Oracle{take_blob(out), stats.solutions, stats.rating};
 }
 
 std::string Task::generate(uint64_t seed, const std::string &options) const {
     require_slot(reinterpret_cast<const void *>(encoder_->generate), name(), "generator");
     hrm_blob out{};
     check(encoder_->generate(encoder_, seed, options.empty() ? nullptr : options.c_str(), &out));
-    return take(out);
+    return take_blob(out);
 }
 
 void Task::augment(uint64_t augmentation, bool inverse, std::vector<int32_t> &rows) const {
     require_slot(reinterpret_cast<const void *>(encoder_->augment), name(), "augmentations");
     const int64_t shape[2] = {int64_t(rows.size()) / spec_.seq_len, spec_.seq_len};
     std::vector<int32_t> out(rows.size());
-    const hrm_tensor src = i32_view(rows, shape, 2);
-    hrm_tensor dst = i32_view(out, shape, 2);
+    const hrm_tensor src = tensor_view(rows, HRM_DTYPE_I32, shape, 2);
+    hrm_tensor dst = tensor_view(out, HRM_DTYPE_I32, shape, 2);
     check(encoder_->augment(encoder_, augmentation, inverse ? 1 : 0, &src, &dst));
     rows.swap(out);
 }
@@ -113,7 +95,7 @@ std::string Task::render(std::string_view instance, std::optional<std::string_vi
     const hrm_blob sol = solution ? blob(*solution) : hrm_blob{};
     hrm_blob out{};
     check(encoder_->render(encoder_, &in, solution ? &sol : nullptr, format, &out));
-    return take(out);
+    return take_blob(out);
 }
 
 }  // namespace hrm::runner

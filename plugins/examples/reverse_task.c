@@ -74,12 +74,41 @@ static int config_int(const char *config, const char *key, long default_value, l
     return 1;
 }
 
+/* The first key of TOML text (NULL = none) other than `known`, copied into unknown[size]: a
+ * misspelt option must be refused, not silently ignored. Returns 1 when every key is known. */
+static int config_keys_known(const char *config, const char *known, char *unknown, size_t size) {
+    const char *line = config;
+    while (line && *line) {
+        const char *p = line, *end;
+        size_t n;
+        while (*p == ' ' || *p == '\t') ++p;
+        end = p;
+        while (*end && *end != '=' && *end != ' ' && *end != '\t' && *end != '\n' && *end != '\r' && *end != '#') ++end;
+        n = (size_t)(end - p);
+        if (n > 0 && !(n == strlen(known) && strncmp(p, known, n) == 0)) {
+            snprintf(unknown, size, "%.*s", (int)n, p);
+            return 0;
+        }
+        line = strchr(line, '\n');
+        if (line) ++line;
+    }
+    return 1;
+}
+
 /* A compact CPU tensor of dtype I32 and shape [n]; returns its data or NULL. */
 static int32_t *i32_vector(const hrm_tensor *t, int64_t n) {
     if (!t || !t->data || t->device != HRM_DEVICE_CPU || t->dtype != HRM_DTYPE_I32 || t->ndim != 1 ||
         t->shape[0] != n || (t->strides && t->strides[0] != 1))
         return NULL;
     return (int32_t *)((char *)t->data + t->byte_offset);
+}
+
+/* A compact CPU tensor of dtype U8 and shape [rows, cols]; returns its data or NULL. */
+static uint8_t *u8_matrix(const hrm_tensor *t, int64_t rows, int64_t cols) {
+    if (!t || !t->data || t->device != HRM_DEVICE_CPU || t->dtype != HRM_DTYPE_U8 || t->ndim != 2 ||
+        t->shape[0] != rows || t->shape[1] != cols || (t->strides && (t->strides[0] != cols || t->strides[1] != 1)))
+        return NULL;
+    return (uint8_t *)((char *)t->data + t->byte_offset);
 }
 
 /* ---- Plugin lifetime ---------------------------------------------------------------------------- */
@@ -171,7 +200,7 @@ static hrm_status *HRM_ABI encoder_get_spec(const hrm_encoder *self, hrm_encoder
     if (!out || out->struct_size < sizeof(uint32_t)) return fail(enc->host, HRM_E_INVALID_ARG, "get_spec: out is NULL or its struct_size unset");
     memset(&spec, 0, sizeof spec);
     spec.struct_size = sizeof spec;
-    spec.caps = HRM_ENCODER_CAN_SOLVE;
+    spec.caps = HRM_ENCODER_CAN_SOLVE | HRM_ENCODER_CAN_MASK;
     spec.seq_len = enc->length;
     spec.vocab_size = 11;
     spec.pad_id = 0;
@@ -299,6 +328,23 @@ static hrm_status *HRM_ABI encoder_solve(const hrm_encoder *self, const hrm_blob
     return NULL;
 }
 
+/* [thread-safe] Optional slot (since API 2, HRM_ENCODER_CAN_MASK): the valid output tokens. A
+ * solution has a digit (tokens 1..10) where the puzzle has one and PAD after it, so hosts pick the
+ * best digit there even when the model's top logit is PAD. */
+static hrm_status *HRM_ABI encoder_output_mask(const hrm_encoder *self, const hrm_blob *instance, hrm_tensor *mask) {
+    const reverse_encoder *enc = encoder_of(self);
+    reverse_instance inst;
+    uint8_t *m = u8_matrix(mask, enc->length, 11);
+    hrm_status *status;
+    int64_t i, v;
+    if (!m)
+        return fail(enc->host, HRM_E_INVALID_ARG, "output_mask: mask must be a CPU U8 tensor of shape [seq_len, 11]");
+    if ((status = parse_instance(enc, instance, &inst)) != NULL) return status;
+    for (i = 0; i < enc->length; ++i)
+        for (v = 0; v < 11; ++v) m[i * 11 + v] = i < inst.n ? v >= 1 : v == 0;
+    return NULL;
+}
+
 /* [thread-safe] No extensions. */
 static const void *HRM_ABI encoder_get_extension(const hrm_encoder *self, const char *id) {
     (void)self;
@@ -415,8 +461,13 @@ static hrm_status *HRM_ABI encoder_factory_create(const hrm_factory *self, const
                                                   const hrm_instance_params *params, const void **out) {
     reverse_encoder *enc;
     long length;
+    char key[64], message[128];
     (void)self;
     if (!id || strcmp(id, k_encoder_desc.id) != 0 || !out) return fail(host, HRM_E_NOT_FOUND, "reverse: unknown class id");
+    if (!config_keys_known(params ? params->config : NULL, "length", key, sizeof key)) {
+        snprintf(message, sizeof message, "reverse: unknown option '%s' (the one option is 'length')", key);
+        return fail(host, HRM_E_INVALID_ARG, message);
+    }
     if (!config_int(params ? params->config : NULL, "length", 16, 1, MAX_LENGTH, &length))
         return fail(host, HRM_E_INVALID_ARG, "reverse: option 'length' must be an integer in [1, 64]");
     enc = (reverse_encoder *)calloc(1, sizeof *enc);
@@ -438,6 +489,7 @@ static hrm_status *HRM_ABI encoder_factory_create(const hrm_factory *self, const
     enc->vtable.render = NULL;
     enc->vtable.get_extension = encoder_get_extension;
     enc->vtable.destroy = encoder_destroy;
+    enc->vtable.output_mask = encoder_output_mask; /* since API 2: older hosts never read it */
     *out = &enc->vtable;
     return NULL;
 }
@@ -447,8 +499,13 @@ static hrm_status *HRM_ABI policy_factory_create(const hrm_factory *self, const 
                                                  const hrm_instance_params *params, const void **out) {
     fixed_policy *pol;
     long segments;
+    char key[64], message[128];
     (void)self;
     if (!id || strcmp(id, k_policy_desc.id) != 0 || !out) return fail(host, HRM_E_NOT_FOUND, "fixed: unknown class id");
+    if (!config_keys_known(params ? params->config : NULL, "segments", key, sizeof key)) {
+        snprintf(message, sizeof message, "fixed: unknown option '%s' (the one option is 'segments')", key);
+        return fail(host, HRM_E_INVALID_ARG, message);
+    }
     if (!config_int(params ? params->config : NULL, "segments", 4, 1, 1024, &segments))
         return fail(host, HRM_E_INVALID_ARG, "fixed: option 'segments' must be an integer in [1, 1024]");
     pol = (fixed_policy *)calloc(1, sizeof *pol);

@@ -34,6 +34,12 @@ public:
                 << ", column " << e.source().begin.column << ")";
             throw Error(HRM_E_FORMAT, msg.str());
         }
+        // Other tables of a config file are not the policy's business, but a plain key outside
+        // any table (`segments = 3` meant for [policy]) would be ignored: refuse it.
+        for (auto &&[key, node] : root_)
+            if (!node.is_table() && key.str() != "policy")   // a non-table policy key: refused below
+                throw Error(HRM_E_INVALID_ARG, "unknown key '" + std::string(key.str()) +
+                                                   "' (policy options go in the [policy] table)");
         if (const toml::node *node = root_.get("policy")) {
             table_ = node->as_table();
             if (!table_) throw Error(HRM_E_INVALID_ARG, "policy: expected a table ([policy])");

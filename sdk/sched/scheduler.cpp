@@ -5,6 +5,8 @@
 //     refill      idle slots take the next rows                                  serial, slot order
 //     step_shard  load new rows (reset + set_inputs), h_cycles x (l_cycles x L, H), readout;
 //                 decode + verify every row if the policy needs it              parallel over shards
+//                 (for an encoder with an output mask, predictions are the argmax of the logits
+//                 over each instance's valid tokens, so every answer decodes)
 //     decide      the policy judges rows with min <= segment < max; max halts    serial, slot order
 //     finish      halted rows: predictions, decode, verify                      parallel over shards
 //     emit        halted rows go to their result (or multi-start candidates)     serial, slot order
@@ -14,6 +16,8 @@
 // computation never reads another row, so results do not depend on threads, shard size, batch size
 // or the order instances arrive in.
 #include "scheduler.hpp"
+
+#include "argmax.hpp"
 
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -75,6 +79,7 @@ struct Scheduler::Shard {
     int64_t shape_rows[1] = {0};      // [rows]
     int64_t shape_tokens[2] = {0, 0}; // [rows, S]
     int64_t shape_q[2] = {0, 2};      // [rows, 2]
+    int64_t shape_logits[3] = {0, 0, 0};  // [rows, S, V]
     std::vector<int32_t> tokens;       // inputs of the rows being started
     std::vector<int32_t> puzzle_ids;
     std::vector<uint8_t> fill_mask;    // rows starting this segment
@@ -83,6 +88,7 @@ struct Scheduler::Shard {
     std::vector<uint64_t> seeds;
     std::vector<float> q;
     std::vector<int32_t> predictions;
+    std::vector<float> logits;  // read out for the masked argmax (encoders with an output mask)
     bool busy = false;          // holds an active row: stepped this segment
     bool any_plain = false, any_noise = false;
     bool any_halt = false;
@@ -122,6 +128,7 @@ struct Scheduler::Run {
     hrm_result *results = nullptr;
     std::vector<int32_t> tokens;         // [n, S] encoded inputs
     std::vector<int32_t> puzzle_ids;     // [n]
+    std::vector<uint8_t> masks;          // [n, S, V] valid output tokens, when the encoder has a mask
     std::vector<uint8_t> finished;       // results[i] is final
     std::vector<int32_t> starts_done;    // finished starts per instance (multi-start)
     std::unordered_map<int64_t, std::vector<Candidate>> candidates;
@@ -179,6 +186,7 @@ hrm_status *Scheduler::create(const hrm_model *model, const hrm_encoder *encoder
         if (hrm_status *st = model->get_spec(model, &s->model_spec_)) return st;
         if (hrm_status *st = encoder->get_spec(encoder, &s->encoder_spec_)) return st;
         if (hrm_status *st = policy->get_spec(policy, &s->policy_spec_)) return st;
+        s->output_mask_ = hrm_encoder_output_mask_fn(encoder, s->encoder_spec_.caps);
 
         const hrm_model_spec &ms = s->model_spec_;
         const hrm_encoder_spec &es = s->encoder_spec_;
@@ -257,6 +265,10 @@ void Scheduler::layout(int64_t rows) {
         sh.seeds.assign(n, 0);
         sh.q.assign(n * 2, 0.0f);
         sh.predictions.assign(n * static_cast<size_t>(seq_len_), 0);
+        sh.shape_logits[0] = sh.rows;
+        sh.shape_logits[1] = seq_len_;
+        sh.shape_logits[2] = model_spec_.vocab_size;
+        if (output_mask_) sh.logits.assign(n * static_cast<size_t>(seq_len_ * model_spec_.vocab_size), 0.0f);
         check(model_->state_create(model_, sh.rows, precision_, &sh.state));
     }
     used_ = rows;
@@ -308,6 +320,7 @@ hrm_status *Scheduler::solve(const hrm_blob *instances, int64_t n, hrm_result *r
         run.results = results;
         run.tokens.assign(static_cast<size_t>(n * seq_len_), 0);
         run.puzzle_ids.assign(static_cast<size_t>(n), 0);
+        if (output_mask_) run.masks.assign(static_cast<size_t>(n * seq_len_ * model_spec_.vocab_size), 0);
         run.finished.assign(static_cast<size_t>(n), 0);
         if (policy_spec_.n_starts > 1) run.starts_done.assign(static_cast<size_t>(n), 0);
 
@@ -410,6 +423,16 @@ void Scheduler::encode_all(Run &run) {
                 if (!st && (puzzle_id < 0 || (n_ids > 0 && puzzle_id >= n_ids)))
                     st = status(HRM_E_FORMAT, "puzzle identifier " + std::to_string(puzzle_id) +
                                                   " is outside the model's table [0, " + std::to_string(n_ids) + ")");
+                if (!st && output_mask_) {
+                    uint8_t *mask = run.masks.data() + i * seq_len_ * vocab;
+                    const int64_t mask_shape[2] = {seq_len_, vocab};
+                    hrm_tensor m = view(mask, HRM_DTYPE_U8, mask_shape, 2);
+                    st = output_mask_(encoder_, &run.instances[i], &m);
+                    // Checked once here so that the argmax of every segment always finds a token.
+                    if (const int64_t j = st ? -1 : empty_mask_position(mask, seq_len_, vocab); j >= 0)
+                        st = status(HRM_E_PLUGIN,
+                                    "the task's output mask allows no token at position " + std::to_string(j));
+                }
             } catch (...) {
                 if (!st) st = status(HRM_E_OUT_OF_MEMORY, "encode: out of memory");
             }
@@ -510,9 +533,10 @@ void Scheduler::step_shard(Run &run, Shard &sh) {
 
     const bool want_predictions = policy_spec_.needs & (HRM_POLICY_NEEDS_PREDICTIONS | HRM_POLICY_NEEDS_VERIFY);
     hrm_tensor q = view(sh.q.data(), HRM_DTYPE_F32, sh.shape_q, 2);
-    hrm_tensor predictions = view(sh.predictions.data(), HRM_DTYPE_I32, sh.shape_tokens, 2);
-    check(m->readout(m, sh.state, nullptr, want_predictions ? &predictions : nullptr, &q));
-    sh.has_predictions = want_predictions;
+    if (want_predictions)
+        read_predictions(run, sh, &q);
+    else
+        check(m->readout(m, sh.state, nullptr, nullptr, &q));
 
     for (int64_t r = 0; r < sh.rows; ++r) {
         Slot &slot = slots_[static_cast<size_t>(sh.first + r)];
@@ -526,6 +550,28 @@ void Scheduler::step_shard(Run &run, Shard &sh) {
         slot.verified = -1;
         if (policy_spec_.needs & HRM_POLICY_NEEDS_VERIFY) decode_row(run, sh, r);
     }
+}
+
+// Read out the predictions of the shard's rows (and q, when given). For an encoder with an output
+// mask they come from the logits, as the argmax over each row's valid tokens: the model's own
+// argmax may pick a token the task cannot read there (PAD in a cell), which would make the whole
+// answer an error instead of the best answer the model has.
+void Scheduler::read_predictions(Run &run, Shard &sh, hrm_tensor *q) {
+    hrm_tensor predictions = view(sh.predictions.data(), HRM_DTYPE_I32, sh.shape_tokens, 2);
+    if (!output_mask_) {
+        check(model_->readout(model_, sh.state, nullptr, &predictions, q));
+    } else {
+        hrm_tensor logits = view(sh.logits.data(), HRM_DTYPE_F32, sh.shape_logits, 3);
+        check(model_->readout(model_, sh.state, &logits, nullptr, q));
+        const int64_t V = model_spec_.vocab_size, row = seq_len_ * V;
+        for (int64_t r = 0; r < sh.rows; ++r) {
+            const int64_t instance = slots_[static_cast<size_t>(sh.first + r)].instance;
+            if (instance < 0) continue;  // idle: nothing reads its predictions
+            masked_argmax(sh.logits.data() + r * row, run.masks.data() + instance * row, seq_len_, V,
+                          sh.predictions.data() + r * seq_len_);
+        }
+    }
+    sh.has_predictions = true;
 }
 
 // Decode row r's current predictions and verify them. A decode failure is kept for the result
@@ -588,11 +634,7 @@ void Scheduler::decide() {
 // Halted rows of one shard: read their predictions if the segment did not, decode and verify.
 void Scheduler::finish_shard(Run &run, Shard &sh) {
     if (!sh.any_halt) return;
-    if (!sh.has_predictions) {
-        hrm_tensor predictions = view(sh.predictions.data(), HRM_DTYPE_I32, sh.shape_tokens, 2);
-        check(model_->readout(model_, sh.state, nullptr, &predictions, nullptr));
-        sh.has_predictions = true;
-    }
+    if (!sh.has_predictions) read_predictions(run, sh, nullptr);
     for (int64_t r = 0; r < sh.rows; ++r) {
         Slot &slot = slots_[static_cast<size_t>(sh.first + r)];
         if (slot.instance < 0 || !slot.halt) continue;

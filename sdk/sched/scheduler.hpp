@@ -92,6 +92,7 @@ private:
     void refill(Run &run);
     void step_shard(Run &run, Shard &shard);
     void finish_shard(Run &run, Shard &shard);
+    void read_predictions(Run &run, Shard &shard, hrm_tensor *q);
     void decode_row(Run &run, Shard &shard, int64_t row);
     void decide();
     void emit(Run &run, int64_t slot);
@@ -109,6 +110,9 @@ private:
     hrm_model_spec model_spec_{};
     hrm_encoder_spec encoder_spec_{};
     hrm_policy_spec policy_spec_{};
+    // The encoder's output_mask slot (hrm_encoder_output_mask_fn), or NULL: then predictions are
+    // the model's own argmax, else the argmax over each instance's valid output tokens.
+    hrm_encoder_output_mask_slot output_mask_ = nullptr;
     hrm_precision precision_ = HRM_PRECISION_FP32;
     uint64_t seed_ = 0;
     int32_t n_threads_ = 1;

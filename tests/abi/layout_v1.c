@@ -43,9 +43,11 @@ _Static_assert(HRM_MAX_DIMS == 8, "HRM_MAX_DIMS changed");
 _Static_assert(HRM_DEVICE_CPU == 1, "device codes changed (they are DLPack's)");
 _Static_assert(HRM_LEVEL_L == 0 && HRM_LEVEL_H == 1, "levels changed");
 _Static_assert(HRM_PRECISION_FP32 == 0 && HRM_PRECISION_BF16 == 1, "precisions changed");
+_Static_assert(HRM_PRECISION_INT8 == 2, "precisions changed (INT8 appended in API 1)");
 _Static_assert(HRM_ENCODER_CAN_SOLVE == 1 && HRM_ENCODER_CAN_GENERATE == 2 && HRM_ENCODER_CAN_AUGMENT == 4 &&
                    HRM_ENCODER_CAN_RENDER == 8,
                "encoder caps changed");
+_Static_assert(HRM_ENCODER_CAN_MASK == 16, "encoder caps changed");   /* since API 2 */
 _Static_assert(HRM_RENDER_TEXT == 0 && HRM_RENDER_ANSI == 1 && HRM_RENDER_SVG == 2, "render formats changed");
 _Static_assert(HRM_POLICY_NEEDS_PREDICTIONS == 1 && HRM_POLICY_NEEDS_VERIFY == 2, "policy needs changed");
 
@@ -193,7 +195,8 @@ LAYOUT_MEMBER(hrm_solve_stats, solutions, 8);
 LAYOUT_MEMBER(hrm_solve_stats, rating, 16);
 
 /* hrm_encoder (hrm_encoder.h) */
-LAYOUT_SIZE(hrm_encoder, 112, 8);
+/* 112 through API 1 (destroy ends there); API 2 appended output_mask. */
+LAYOUT_SIZE(hrm_encoder, 120, 8);
 LAYOUT_MEMBER(hrm_encoder, struct_size, 0);
 LAYOUT_MEMBER(hrm_encoder, api_version, 4);
 LAYOUT_MEMBER(hrm_encoder, desc, 8);
@@ -209,6 +212,7 @@ LAYOUT_MEMBER(hrm_encoder, augment, 80);
 LAYOUT_MEMBER(hrm_encoder, render, 88);
 LAYOUT_MEMBER(hrm_encoder, get_extension, 96);
 LAYOUT_MEMBER(hrm_encoder, destroy, 104);
+LAYOUT_MEMBER(hrm_encoder, output_mask, 112);   /* since API 2 */
 
 /* hrm_policy_spec (hrm_policy.h) */
 LAYOUT_SIZE(hrm_policy_spec, 24, 4);

@@ -73,7 +73,7 @@ TEST(ArcPlugin, DescribesItself) {
   EXPECT_EQ(p.spec.ignore_label_id, 0);
   EXPECT_EQ(p.spec.num_puzzle_identifiers, 1);
   EXPECT_EQ(p.spec.num_augmentations, int64_t(8 * 362880));
-  EXPECT_EQ(p.spec.caps, HRM_ENCODER_CAN_AUGMENT | HRM_ENCODER_CAN_RENDER);
+  EXPECT_EQ(p.spec.caps, HRM_ENCODER_CAN_AUGMENT | HRM_ENCODER_CAN_RENDER | HRM_ENCODER_CAN_MASK);
   EXPECT_EQ(p.enc->solve, nullptr);
   EXPECT_EQ(p.enc->generate, nullptr);
 }

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include <unistd.h>
 
 #include <hrm/hrm_plugin.hpp>
 
@@ -294,6 +297,18 @@ TEST(ArcAugment, NamesAreTheReferences) {
   for (const char* bad : {"x_t8_0123456789", "x_t1_0123456788", "x_t1_1023456789", "x_t1_012345678", "x_1_0123456789",
                           "x_t1-0123456789", "x_"})
     EXPECT_FALSE(arc::parse_puzzle_name(bad).has_value()) << bad;
+  // TRM's builder: "{task}|||t{tid}|||{mapping}".
+  const auto trm = arc::parse_puzzle_name("007bbfb7|||t3|||0615283749");
+  ASSERT_TRUE(trm.has_value());
+  EXPECT_EQ(trm->task, "007bbfb7");
+  EXPECT_EQ(trm->style, arc::NameStyle::Trm);
+  EXPECT_EQ(trm->augmentation, p->augmentation);
+  EXPECT_EQ(arc::puzzle_name("007bbfb7", trm->augmentation, arc::NameStyle::Trm), "007bbfb7|||t3|||0615283749");
+  for (const char* bad : {"x|||t3", "x|||t8|||0123456789", "x|||3|||0123456789", "x|||t1|||1023456789"})
+    EXPECT_FALSE(arc::parse_puzzle_name(bad).has_value()) << bad;
+  EXPECT_TRUE(arc::is_original_puzzle("007bbfb7"));
+  EXPECT_FALSE(arc::is_original_puzzle("007bbfb7|||t3|||0615283749"));
+  EXPECT_FALSE(arc::is_original_puzzle("007bbfb7_t3_0615283749"));
 }
 
 // ---- deduplication ---------------------------------------------------------------------------------
@@ -404,6 +419,86 @@ TEST(ArcDataset, IdentifierOrderIsDeterministic) {
   // A task's augmentations do not depend on which other tasks are present.
   const auto only1 = names_for({kData + "/arc-agi-1"}, 42);
   EXPECT_EQ(std::vector<std::string>(only1.begin() + 1, only1.begin() + 7), std::vector<std::string>(a.begin() + 1, a.begin() + 7));
+}
+
+// A reference identifiers.json (the order of the reference builder's draws) is followed exactly,
+// and every entry that cannot be a reference table is refused by index.
+TEST(ArcDataset, PlansFromAReferenceIdentifierTable) {
+  const auto sources = arc::load_sources({kData + "/arc-agi-1"});
+  const std::vector<std::string> names = {"<blank>", "6150a2bd", "6150a2bd_t5_0918273645", "00576224_t3_0615283749",
+                                          "00576224"};
+  int unused = 0;
+  const auto plans = arc::plans_from_identifiers(sources, names, unused);
+  ASSERT_EQ(plans.size(), 2u);
+  EXPECT_EQ(plans[0].source->task.id, "6150a2bd");
+  EXPECT_EQ(plans[1].source->task.id, "00576224");
+  EXPECT_TRUE(plans[1].source->evaluation);
+  EXPECT_FALSE(plans[1].augmentations[0].is_identity());  // the table's order, not identity first
+  EXPECT_TRUE(plans[1].augmentations[1].is_identity());
+  EXPECT_EQ(arc::identifier_names(plans), std::vector<std::string>({"<blank>", "6150a2bd", "6150a2bd_t5_0918273645",
+                                                                     "00576224_t3_0615283749", "00576224"}));
+  EXPECT_EQ(unused, 4);
+  // A TRM-built table: same puzzles, TRM's names kept.
+  const auto trm = arc::plans_from_identifiers(sources, {"<blank>", "6150a2bd", "6150a2bd|||t5|||0918273645"}, unused);
+  ASSERT_EQ(trm.size(), 1u);
+  EXPECT_EQ(trm[0].augmentations[1], plans[0].augmentations[1]);
+  auto error = [&](std::vector<std::string> n) {
+    try {
+      arc::plans_from_identifiers(sources, n, unused);
+    } catch (const hrm::plugin::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error({"6150a2bd"}).find("entry 0 must be \"<blank>\""), std::string::npos);
+  EXPECT_NE(error({"<blank>", "6150a2bd", "6150a2bd"}).find("identifiers[2]: \"6150a2bd\" repeats identifiers[1]"), std::string::npos);
+  EXPECT_NE(error({"<blank>", "6150a2bd_t9_0123456789"}).find("identifiers[1]: \"6150a2bd_t9_0123456789\" is not a puzzle name"),
+            std::string::npos);
+  EXPECT_NE(error({"<blank>", "ffffffff"}).find("task ffffffff (\"ffffffff\") is in none of the --data folders"), std::string::npos);
+  EXPECT_NE(error({"<blank>", "6150a2bd", "00576224", "6150a2bd_t1_0123456789"}).find("not consecutive"), std::string::npos);
+}
+
+// TRM's Kaggle-style collections (`<prefix>_<subset>_challenges.json` + `_solutions.json`) give
+// the same tasks as the folders, the evaluation subset as evaluation tasks.
+TEST(ArcDataset, ReadsKaggleStyleCollections) {
+  const std::string dir = testing::TempDir() + "arc_kaggle_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  auto collection = [&](const std::string& folder) {
+    std::string text = "{";
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(kData + "/arc-agi-1/" + folder)) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      std::ifstream in(f);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      text += std::string(text.size() > 1 ? "," : "") + "\"" + f.stem().string() + "\": " + ss.str();
+    }
+    return text + "}";
+  };
+  std::ofstream(dir + "/arc-agi_training_challenges.json") << collection("training");
+  std::ofstream(dir + "/arc-agi_evaluation_challenges.json") << collection("evaluation");
+  std::ofstream(dir + "/arc-agi_evaluation_solutions.json") << "{\"00576224\": [[[1]]], \"66e6c45b\": [[[2, 3]]]}";
+  const auto folders = arc::load_sources({kData + "/arc-agi-1"});
+  const auto files = arc::load_sources({dir + "/arc-agi_training_challenges.json", dir + "/arc-agi_evaluation_challenges.json"});
+  ASSERT_EQ(files.size(), folders.size());
+  for (const auto& f : files) {
+    const auto it = std::find_if(folders.begin(), folders.end(), [&](const arc::SourceTask& s) { return s.task.id == f.task.id; });
+    ASSERT_NE(it, folders.end()) << f.task.id;
+    EXPECT_EQ(f.evaluation, it->evaluation) << f.task.id;
+    if (!f.evaluation) EXPECT_EQ(arc::task_hash(f.task), arc::task_hash(it->task)) << f.task.id;
+  }
+  const auto e = std::find_if(files.begin(), files.end(), [](const arc::SourceTask& s) { return s.task.id == "66e6c45b"; });
+  ASSERT_NE(e, files.end());
+  EXPECT_EQ(arc::grid_to_json(*e->task.test[0].output), "[[2,3]]");  // from the solutions file
+  std::ofstream(dir + "/arc-agi_evaluation_solutions.json") << "{\"00576224\": [[[1]]]}";
+  try {
+    arc::load_sources({dir + "/arc-agi_evaluation_challenges.json"});
+    ADD_FAILURE() << "no error";
+  } catch (const hrm::plugin::Error& err) {
+    EXPECT_NE(std::string(err.what()).find("no outputs for task 66e6c45b"), std::string::npos) << err.what();
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ArcDataset, ExamplesFollowTheReferenceLayout) {

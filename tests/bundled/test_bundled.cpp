@@ -9,42 +9,17 @@
 
 #include <hrm/common/npy.hpp>
 
-#include "shell.hpp"
+#include "bundled.hpp"
 
 namespace fs = std::filesystem;
 using hrm::common::DType;
 
 namespace {
 
+using bundled::head_records;
+using bundled::run;
+using bundled::scratch;
 using test_shell::Result;
-
-// Runs hrm with the build tree's plugins; stdout (and stderr, when asked) captured.
-Result run(const std::string &args, bool with_stderr = true) {
-    return test_shell::run("HRM_PLUGIN_PATH=" HRM_PLUGIN_DIR " " HRM_RUNNER " " + args + (with_stderr ? " 2>&1" : ""));
-}
-
-fs::path scratch(const std::string &name) {
-    const fs::path dir = fs::path(::testing::TempDir()) / ("hrm-bundled-" + name);
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
-
-// The first n records of a held-out file: lines, or blocks separated by an empty line when the
-// task's records span several lines (as `hrm dataset build --save-test` writes them).
-std::string head_records(const fs::path &file, int n) {
-    std::ifstream in(file);
-    std::ostringstream all;
-    all << in.rdbuf();
-    const std::string text = all.str();
-    const std::string sep = text.find("\n\n") != std::string::npos ? "\n\n" : "\n";
-    size_t end = 0;
-    for (int i = 0; i < n && end < text.size(); ++i) {
-        const size_t next = text.find(sep, end);
-        end = next == std::string::npos ? text.size() : next + sep.size();
-    }
-    return text.substr(0, end);
-}
 
 struct Case {
     const char *task;
@@ -67,15 +42,10 @@ TEST_P(BundledModel, SolvesItsHeldOutPuzzles) {
     const Result r = run(std::string("solve --task ") + c.task + " --policy " + c.policy + " --threads 2 --input " +
                          (dir / "puzzles.txt").string() + " -o " + (dir / "out.jsonl").string());
     ASSERT_EQ(r.code, 0) << r.output;
-    std::ifstream out(dir / "out.jsonl");
-    int lines = 0, verified = 0;
-    for (std::string line; std::getline(out, line);) {
-        ++lines;
-        EXPECT_EQ(line.find("\"error\""), std::string::npos) << line;
-        verified += line.find("\"verified\": true") != std::string::npos;
-    }
-    EXPECT_EQ(lines, c.puzzles);
-    EXPECT_GE(double(verified) / lines, c.min_solved) << verified << " of " << lines << " verified\n" << r.output;
+    const bundled::Solved s = bundled::read_solved(dir / "out.jsonl");
+    EXPECT_EQ(s.errors, 0) << test_shell::slurp(dir / "out.jsonl");
+    EXPECT_EQ(s.lines, c.puzzles);
+    EXPECT_GE(double(s.verified) / s.lines, c.min_solved) << s.verified << " of " << s.lines << " verified\n" << r.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, BundledModel,

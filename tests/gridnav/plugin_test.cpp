@@ -91,7 +91,7 @@ TEST(GridnavPlugin, DescriptorAndSpec) {
   EXPECT_EQ(e.spec.pad_id, 0);
   EXPECT_EQ(e.spec.ignore_label_id, 0);
   EXPECT_EQ(e.spec.num_augmentations, 8);
-  EXPECT_EQ(e.spec.caps, 15u);
+  EXPECT_EQ(e.spec.caps, 15u | HRM_ENCODER_CAN_MASK);
   Encoder big(lib, "[task]\nwindow = 16\nterrain = true\n");
   EXPECT_EQ(big.spec.seq_len, 256);
   EXPECT_EQ(big.spec.vocab_size, 7);

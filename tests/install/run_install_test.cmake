@@ -23,7 +23,7 @@ file(GLOB libdir_candidates ${prefix}/lib*/libhrm.so)
 list(GET libdir_candidates 0 libhrm)
 get_filename_component(libdir ${libhrm} DIRECTORY)
 
-# A third party's copy of the example, under its own ids (the SDK's example stays installed).
+# A third party's copy of the example, under its own ids.
 file(READ ${EXAMPLE} source)
 string(REPLACE "org.hrm-sdk.examples." "org.example.oot." source "${source}")
 file(WRITE ${WORK_DIR}/oot_reverse.c "${source}")
@@ -47,13 +47,16 @@ if(NOT last_output MATCHES " T hrm_plugin_negotiate\n$")
   message(FATAL_ERROR "oot_reverse.so exports more than hrm_plugin_negotiate:\n${last_output}")
 endif()
 
-# The installed example is found next to the installed libhrm; the out-of-tree plugin through
-# HRM_PLUGIN_PATH.
+# The installed plugins are found next to the installed libhrm (the SDK's example is not among
+# them: it is never installed); the out-of-tree plugin through HRM_PLUGIN_PATH.
 run(${CMAKE_COMMAND} -E env HRM_PLUGIN_PATH=${oot_plugin_dir}
-    ${WORK_DIR}/host-build/list_plugins org.hrm-sdk.examples.reverse org.example.oot.reverse)
+    ${WORK_DIR}/host-build/list_plugins org.hrm-sdk.task.sudoku org.example.oot.reverse)
 message(STATUS "find_package host:\n${last_output}")
-if(NOT last_output MATCHES "plugin org.hrm-sdk.examples.reverse [^ ]+ ${prefix}/")
-  message(FATAL_ERROR "the example was not loaded from the install prefix")
+if(NOT last_output MATCHES "plugin org.hrm-sdk.task.sudoku [^ ]+ ${prefix}/")
+  message(FATAL_ERROR "the sudoku plugin was not loaded from the install prefix")
+endif()
+if(last_output MATCHES "org.hrm-sdk.examples")
+  message(FATAL_ERROR "the example plugin was installed into the production plugin folder:\n${last_output}")
 endif()
 
 # ---- pkg-config ----
@@ -74,7 +77,7 @@ if(PKG_CONFIG)
       -Wl,-z,defs -Wl,--version-script=${version_script} -o ${WORK_DIR}/pc-plugins/oot_reverse.so)
   run(${C_COMPILER} -std=c11 ${cflags} ${SOURCE_DIR}/host/list_plugins.c ${libs} -o ${WORK_DIR}/list_plugins_pc)
   run(${CMAKE_COMMAND} -E env HRM_PLUGIN_PATH=${WORK_DIR}/pc-plugins LD_LIBRARY_PATH=${libdir}
-      ${WORK_DIR}/list_plugins_pc org.hrm-sdk.examples.reverse org.example.oot.reverse)
+      ${WORK_DIR}/list_plugins_pc org.hrm-sdk.task.sudoku org.example.oot.reverse)
   message(STATUS "pkg-config host:\n${last_output}")
 else()
   message(WARNING "pkg-config not found: the pkg-config half of the test was skipped")
@@ -84,9 +87,9 @@ endif()
 file(RENAME ${prefix} ${WORK_DIR}/moved)
 string(REPLACE ${prefix} ${WORK_DIR}/moved moved_libdir ${libdir})
 run(${CMAKE_COMMAND} -E env --unset=HRM_PLUGIN_PATH LD_LIBRARY_PATH=${moved_libdir}
-    ${WORK_DIR}/host-build/list_plugins org.hrm-sdk.examples.reverse)
-if(NOT last_output MATCHES "plugin org.hrm-sdk.examples.reverse [^ ]+ ${WORK_DIR}/moved/")
-  message(FATAL_ERROR "after moving the prefix the example was not found inside it:\n${last_output}")
+    ${WORK_DIR}/host-build/list_plugins org.hrm-sdk.task.sudoku)
+if(NOT last_output MATCHES "plugin org.hrm-sdk.task.sudoku [^ ]+ ${WORK_DIR}/moved/")
+  message(FATAL_ERROR "after moving the prefix the sudoku plugin was not found inside it:\n${last_output}")
 endif()
 message(STATUS "relocated host:\n${last_output}")
 file(REMOVE_RECURSE ${WORK_DIR})

@@ -52,7 +52,7 @@ TEST(Loader, LoadsExampleByPathAndEnumerates) {
     EXPECT_EQ(fs::canonical(r.path), fs::canonical(kExample));
     EXPECT_TRUE(fs::path(r.path).is_absolute());
     EXPECT_EQ(r.abi_major, 1u);
-    EXPECT_EQ(r.api_version, 1u);
+    EXPECT_EQ(r.api_version, uint32_t(HRM_API_VERSION));
     expect_failure(hrm_runtime_plugin(rt.get(), 1, &r), HRM_E_NOT_FOUND, {"out of range"});
 
     ASSERT_EQ(hrm_runtime_class_count(rt.get()), 2);
@@ -111,7 +111,7 @@ TEST(Loader, LoadDefaultSearchesPathEnvironmentAndInstallFolder) {
         ASSERT_GE(find_plugin(rt.get(), "org.hrm-sdk.examples.reverse", &path), 0);
         EXPECT_EQ(fs::canonical(path), fs::canonical(example_copy));
         // ...whose later duplicate is skipped quietly (debug), not as a broken plugin.
-        EXPECT_EQ(log.count(HRM_LOG_WARN, "hrm_example_reverse.so"), 0);
+        EXPECT_EQ(log.count(HRM_LOG_WARN, "hrm-example-reverse.so"), 0);
         EXPECT_GE(log.count(HRM_LOG_DEBUG, "duplicate plugin id 'org.hrm-sdk.examples.reverse'"), 1);
         // $HRM_PLUGIN_PATH is searched...
         EXPECT_GE(find_plugin(rt.get(), "org.hrm-sdk.test.good"), 0);
@@ -304,7 +304,7 @@ TEST(Loader, HostServices) {
     auto *host = static_cast<const hrm_host *>(pol->get_extension(pol, "org.hrm-sdk.test.host/1"));
     ASSERT_NE(host, nullptr);
     EXPECT_EQ(host->struct_size, sizeof(hrm_host));
-    EXPECT_EQ(host->api_version, 1u);
+    EXPECT_EQ(host->api_version, uint32_t(HRM_API_VERSION));
     EXPECT_EQ(host->get_extension(host, "hrm.host.anything/1"), nullptr);
 
     // log: prefixed with the plugin id, filtered by level.

@@ -22,7 +22,7 @@ namespace {
 
 int run(const std::string &args) {
     const std::string plugins = fs::path(HRM_MODEL_PLUGIN).parent_path().string();
-    const std::string cmd = "HRM_PLUGIN_PATH=" + plugins + " " + HRM_RUNNER + " " + args + " > /dev/null";
+    const std::string cmd = "HRM_PLUGIN_PATH=" + plugins + " " HRM_TEST_LAUNCHER " " + HRM_RUNNER + " " + args + " > /dev/null";
     return std::system(cmd.c_str());
 }
 
@@ -36,9 +36,10 @@ TEST(Runner, ConvertThenForwardReproducesTheFixture) {
     fs::create_directories(tmp);
     const std::string out = (tmp / "small.safetensors").string();
 
-    // RoPE checkpoints do not determine seq_len (nor num_heads): the converter must refuse.
+    // No all_config.yaml beside it, and the weights do not tell the arch, num_heads, the cycles
+    // or (RoPE) seq_len: the converter must refuse, and take them from --config.
     EXPECT_NE(run("convert " + d + "/reference_checkpoint.pt -o " + out + " 2>/dev/null"), 0);
-    ASSERT_EQ(run("convert " + d + "/reference_checkpoint.pt -o " + out + " --set model.seq_len=81 --set model.num_heads=2"), 0);
+    ASSERT_EQ(run("convert " + d + "/reference_checkpoint.pt -o " + out + " --config " + d + "/config.toml"), 0);
     // Same tensors, bytes and config as the fixture's model.safetensors / config.toml.
     SafetensorsFile a(out), b(d + "/model.safetensors");
     ASSERT_EQ(a.tensors().size(), b.tensors().size());

@@ -225,10 +225,13 @@ TEST_P(TrmParity, Forward) {
         double eq = 0;
         for (size_t i = 0; i < q.size(); ++i) eq = std::max(eq, std::fabs(double(q[i]) - ref_q[i]));
         // The bound scales with the fixture's conditioning: its own fp32 run against fp64
-        // (drift.json); the sequence-MLP fixture amplifies rounding ~100x over 4 segments.
+        // (drift.json); the sequence-MLP fixture amplifies rounding ~100x over 4 segments. That
+        // drift is one sample of how far an fp32 summation order lands: each SIMD target and
+        // oneDNN's AVX2 and AVX-512 kernels sum in other orders, and q of trm_mlp after 4 segments
+        // came out at 1.9-3.7x its drift across the x86 targets (docs/kernels.md), hence 5x for q.
         const json::Value &dr = *drift.find("fp32_vs_fp64")->find(k);
         const double bl = std::max(seg == 1 ? 1e-5 : 1e-4, 3 * dr.find("rel_logit_diff")->number);
-        const double bq = std::max(1e-4, 3 * dr.find("max_abs_q_diff")->number);
+        const double bq = std::max(1e-4, 5 * dr.find("max_abs_q_diff")->number);
         std::printf("[trm] parity %s segment %d: logits %.3g (bound %.3g), q max abs %.3g (bound %.3g)\n", name.c_str(), seg,
                     el, bl, eq, bq);
         EXPECT_LE(el, bl) << name << " segment " << seg;

@@ -60,6 +60,19 @@ TEST(Cli, UnknownTaskIsAClearError) {
     EXPECT_NE(r.output.find("chess"), std::string::npos) << r.output;
 }
 
+TEST(Cli, SolveNamesTheModelItRuns) {
+    // Read from the model file, not assumed: the bundled Sudoku model is a TRM-MLP (models/sudoku.md).
+    // No puzzles, so no model runs (this also holds on CPUs the kernels cannot run on yet).
+    const Result bundled = hrm("solve --task sudoku");
+    EXPECT_EQ(bundled.code, 0) << bundled.output;
+    EXPECT_NE(bundled.output.find("model: bundled TRM-MLP (526,850 parameters), "), std::string::npos) << bundled.output;
+    EXPECT_NE(bundled.output.find("models/sudoku.safetensors"), std::string::npos) << bundled.output;
+    const Result given = hrm("solve --task sudoku --model " HRM_TEST_DATA_DIR "/parity/small/model.safetensors");
+    EXPECT_EQ(given.code, 0) << given.output;
+    EXPECT_NE(given.output.find("model: HRM ("), std::string::npos) << given.output;
+    EXPECT_EQ(given.output.find("bundled"), std::string::npos) << given.output;
+}
+
 TEST(Cli, OracleSolvesAndReportsBadRecordsWithoutStopping) {
     const Result r = hrm("oracle --task sudoku --stats -",
                       "4.....8.5.3..........7......2.....6.....8.4......1.......6.3.7.5..2.....1.4......\n"
@@ -129,4 +142,63 @@ TEST(Cli, GridnavDatasetFromMovingAIMapsAndOracle) {
 
     const Result o = hrm("oracle --task gridnav --map " + maps + "/arena.map --scen " + maps + "/arena.map.scen");
     EXPECT_EQ(o.code, 0) << o.output;
+}
+
+// ---- hrm check-plugin ------------------------------------------------------------------------
+
+// Every class of our task plugins passes every check (ARC, which cannot generate, with the test
+// pairs of the fixture tasks); so do the policies, the models and the example plugin.
+TEST(CheckPlugin, OurPluginsPass) {
+    for (const std::string target : {"org.hrm-sdk.task.sudoku", "maze", "gridnav", "org.hrm-sdk.policies", "trm", "hrm",
+                                     "transformer", "org.hrm-sdk.examples.reverse",
+                                     "arc --instances " HRM_TEST_DATA_DIR "/arc/instances.jsonl"}) {
+        const Result r = hrm("check-plugin " + target);
+        EXPECT_EQ(r.code, 0) << target << "\n" << r.output;
+        EXPECT_EQ(r.output.find("FAIL"), std::string::npos) << r.output;
+        EXPECT_NE(r.output.find("OK: "), std::string::npos) << r.output;
+    }
+}
+
+TEST(CheckPlugin, ArcWithoutInstancesSaysWhatToPass) {
+    const Result r = hrm("check-plugin arc");
+    EXPECT_NE(r.output.find("SKIP  instances: none: the task cannot generate; pass --instances FILE"), std::string::npos)
+        << r.output;
+}
+
+TEST(CheckPlugin, ACorrectPluginLoadedByPathPasses) {
+    const Result r = hrm("check-plugin " HRM_FAULTY_TASK " --set task.fault=none");
+    EXPECT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("PASS  load"), std::string::npos) << r.output;
+    // It has every optional slot but render, so nothing else may be skipped.
+    const size_t skip = r.output.find("SKIP");
+    EXPECT_EQ(r.output.substr(skip, 13), "SKIP  render:") << r.output;
+    EXPECT_EQ(r.output.find("SKIP", skip + 1), std::string::npos) << r.output;
+}
+
+// Each deliberate fault fails the run, and the report names the check that caught it.
+TEST(CheckPlugin, EachFaultIsCaughtByItsCheck) {
+    const std::pair<const char *, const char *> faults[] = {
+        {"verify_accepts_anything", "FAIL  verify rejects corrupted labels"},
+        {"augment_inverse_wrong", "FAIL  augment then inverse is the identity"},
+        {"spec_writes_past", "FAIL  spec honours the caller's struct_size"},
+        // A SIGSEGV, or under the sanitizers their report and exit: either way named with its check.
+        {"crash_on_malformed", "FAIL  encode refuses malformed instances: the plugin "},
+        {"generate_unseeded", "FAIL  generate is deterministic and seeded"},
+        {"split_stalls", "FAIL  split finds each instance alone: offset did not move forward"},
+    };
+    for (const auto &[fault, expect] : faults) {
+        const Result r = hrm(std::string("check-plugin " HRM_FAULTY_TASK " --set task.fault=") + fault);
+        EXPECT_EQ(r.code, 1) << fault << "\n" << r.output;
+        EXPECT_NE(r.output.find(expect), std::string::npos) << fault << "\n" << r.output;
+        EXPECT_NE(r.output.find("FAILED: 0 of 1 class(es)"), std::string::npos) << r.output;
+    }
+}
+
+TEST(CheckPlugin, ABrokenLibraryIsAFailedLoad) {
+    const std::string junk = ::testing::TempDir() + "not-a-plugin.so";
+    std::ofstream(junk) << "not an ELF file\n";
+    const Result r = hrm("check-plugin " + junk);
+    EXPECT_EQ(r.code, 1) << r.output;
+    EXPECT_NE(r.output.find("FAIL  load"), std::string::npos) << r.output;
+    EXPECT_EQ(hrm("check-plugin no-such-plugin").code, 2);
 }

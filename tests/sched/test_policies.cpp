@@ -137,6 +137,8 @@ TEST(Policies, ConfigErrorsNameTheKey) {
     expect_config_error(kMulti, "[policy]\nn_starts = 0\n", HRM_E_INVALID_ARG, {"policy.n_starts"});
     expect_config_error(kMulti, "[policy]\nstart_noise = -1\n", HRM_E_INVALID_ARG, {"policy.start_noise"});
     expect_config_error(kVerify, "policy = 3\n", HRM_E_INVALID_ARG, {"policy"});
+    // An option outside [policy] is named, not ignored (other tables of a config file are fine).
+    expect_config_error(kFixed, "segments = 3\n", HRM_E_INVALID_ARG, {"'segments'", "[policy]"});
     expect_config_error(kVerify, "[policy\nmax_segments = 3\n", HRM_E_FORMAT, {"TOML", "line 1"});
 }
 

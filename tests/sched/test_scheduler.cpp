@@ -69,12 +69,12 @@ Options layout(int64_t batch, int64_t shard, int32_t threads, uint64_t seed = 0)
 // that no status leaked (every status created was freed or handed over and then freed here).
 Solved solve(const char *policy_id, const char *config, const std::vector<std::string> &instances,
              const Options &options, const toy::ModelConfig &model_config = {}, hrm_progress_fn progress = nullptr,
-             void *user_data = nullptr) {
+             void *user_data = nullptr, bool masked_encoder = false) {
     const int64_t live_before = toy::live_statuses();
     Solved out;
     {
         toy::ModelPtr model = toy::make_model(model_config);
-        toy::EncoderPtr encoder = toy::make_encoder();
+        toy::EncoderPtr encoder = toy::make_encoder(masked_encoder);
         toy::PolicyPtr policy = toy::make_policy(policy_id, config);
         EXPECT_NE(policy, nullptr);
         if (!policy) return out;
@@ -193,6 +193,49 @@ TEST(Scheduler, StableStopsAfterKUnchangedSegments) {
         EXPECT_EQ(k2.results[i].segments, toy_difficulty(inst[i]) + 2) << inst[i];
         EXPECT_EQ(k1.results[i].segments, toy_difficulty(inst[i]) + 1) << inst[i];
         EXPECT_EQ(k1.results[i].solution, toy_answer(inst[i]));
+    }
+}
+
+TEST(Scheduler, MaskedEncoderDecodesTheBestValidTokenOfTheLogits) {
+    // The copying model's own argmax repeats the input, which the task never accepts there; with
+    // the encoder's output mask the session reads the logits and takes the best allowed token.
+    const auto inst = make_instances(20);
+    toy::ModelConfig copying;
+    copying.copy_logits = true;
+    const char *verify9 = "[policy]\nmax_segments = 9\n";
+    Solved masked = solve(kVerify, verify9, inst, layout(6, 2, 2), copying, nullptr, nullptr, true);
+    Solved plain = solve(kVerify, verify9, inst, layout(6, 2, 2), copying, nullptr, nullptr, false);
+    // q-halt and stable read predictions at halt or by hash: the same masked readout.
+    Solved halted = solve(kQHalt, nullptr, inst, layout(6, 2, 2), copying, nullptr, nullptr, true);
+    Solved stable = solve(kStable, nullptr, inst, layout(6, 2, 2), copying, nullptr, nullptr, true);
+    ASSERT_EQ(masked.code, HRM_OK) << masked.message;
+    for (size_t i = 0; i < inst.size(); ++i) {
+        const int d = toy_difficulty(inst[i]);
+        EXPECT_EQ(masked.results[i].segments, d) << inst[i];
+        EXPECT_EQ(masked.results[i].verified, 1) << inst[i];
+        EXPECT_EQ(masked.results[i].solution, toy_answer(inst[i]));
+        EXPECT_EQ(plain.results[i].segments, 9) << inst[i];
+        EXPECT_EQ(plain.results[i].solution, inst[i]);  // the model's own argmax: a copy
+        EXPECT_EQ(halted.results[i].segments, d) << inst[i];
+        EXPECT_EQ(halted.results[i].solution, toy_answer(inst[i]));
+        EXPECT_EQ(stable.results[i].segments, d + 2) << inst[i];
+        EXPECT_EQ(stable.results[i].solution, toy_answer(inst[i]));
+    }
+}
+
+TEST(Scheduler, AnInstanceWithoutValidTokensFailsAlone) {
+    toy::ModelConfig copying;
+    copying.copy_logits = true;
+    const std::vector<std::string> inst = {"1234", "9999", "12x4", "5678"};
+    Solved r = solve(kQHalt, nullptr, inst, layout(4, 2, 2), copying, nullptr, nullptr, true);
+    ASSERT_EQ(r.code, HRM_OK) << r.message;
+    EXPECT_EQ(r.results[1].error, HRM_E_PLUGIN);
+    EXPECT_NE(r.results[1].message.find("output mask allows no token at position 0"), std::string::npos)
+        << r.results[1].message;
+    EXPECT_EQ(r.results[2].error, HRM_E_FORMAT);  // malformed: encode rejects it before any mask
+    for (size_t i : {0u, 3u}) {
+        EXPECT_EQ(r.results[i].error, HRM_OK) << r.results[i].message;
+        EXPECT_EQ(r.results[i].solution, toy_answer(inst[i]));
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include "hrm/hrm_plugin.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -116,6 +117,31 @@ hrm_status *HRM_ABI enc_verify(const hrm_encoder *, const hrm_blob *instance, co
         require(checkable, HRM_E_UNSUPPORTED, "this instance has no verifier");
         *valid = std::string(hrm::plugin::view(solution)) == toy_answer(text);
         if (score) *score = *valid;
+    });
+}
+
+hrm_status *HRM_ABI enc_get_spec_masked(const hrm_encoder *self, hrm_encoder_spec *out) {
+    enc_get_spec(self, out);
+    out->caps |= HRM_ENCODER_CAN_MASK;
+    return nullptr;
+}
+
+// Every digit but the input's: the answer (x + 1) mod 10 never repeats it. For "9999" it plays a
+// buggy plugin and allows nothing at all, which the scheduler must catch.
+hrm_status *HRM_ABI enc_output_mask(const hrm_encoder *, const hrm_blob *instance, hrm_tensor *mask) {
+    return guard(&kHost, [&] {
+        bool checkable = true;
+        const std::vector<int32_t> x = parse(hrm::plugin::view(instance), &checkable);
+        if (hrm::plugin::view(instance) == "9999") {
+            uint8_t *m = checked_data<uint8_t>(mask, HRM_DTYPE_U8, {kSeqLen, kVocab}, "mask");
+            std::fill(m, m + kSeqLen * kVocab, uint8_t{0});
+            return;
+        }
+        hrm::plugin::OutputMask m(kSeqLen, kVocab);
+        for (int64_t j = 0; j < kSeqLen; ++j)
+            for (int32_t v = 0; v < kVocab; ++v)
+                if (v != x[static_cast<size_t>(j)]) m.allow(j, v);
+        m.write(mask);
     });
 }
 
@@ -249,20 +275,27 @@ hrm_status *HRM_ABI model_readout(const hrm_model *self, hrm_state *state, hrm_t
     return guard(&kHost, [&] {
         const ModelConfig &c = model_of(self).config;
         const int64_t n = static_cast<int64_t>(state->rows.size());
-        require(logits == nullptr, HRM_E_UNSUPPORTED, "the toy model has no logits");
+        require(logits == nullptr || c.copy_logits, HRM_E_UNSUPPORTED, "the toy model has no logits");
         // Readout comes after a whole segment, or again right after one (predictions at halt).
         require(state->l_since_h == 0 && (state->h_since_readout == c.h_cycles || state->h_since_readout == 0),
                 HRM_E_INTERNAL, "readout in the middle of a segment");
         state->h_since_readout = 0;
         int32_t *p = predictions ? checked_data<int32_t>(predictions, HRM_DTYPE_I32, {n, c.seq_len}, "predictions") : nullptr;
         float *qv = q ? checked_data<float>(q, HRM_DTYPE_F32, {n, 2}, "q") : nullptr;
+        float *lg = logits ? checked_data<float>(logits, HRM_DTYPE_F32, {n, c.seq_len, kVocab}, "logits") : nullptr;
         for (int64_t i = 0; i < n; ++i) {
             const Row &r = state->rows[static_cast<size_t>(i)];
             const int32_t s = r.h_updates / c.h_cycles;
             const int32_t d = 1 + r.x[0] % 7;
-            for (int64_t j = 0; p && j < c.seq_len; ++j) {
+            for (int64_t j = 0; j < c.seq_len; ++j) {
                 const int32_t x = j < kSeqLen ? r.x[j] : 0;
-                p[i * c.seq_len + j] = r.overconfident ? (x + 5) % 10 : s >= d ? (x + 1) % 10 : (x + 2 + s) % 10;
+                const int32_t answer = r.overconfident ? (x + 5) % 10 : s >= d ? (x + 1) % 10 : (x + 2 + s) % 10;
+                if (p) p[i * c.seq_len + j] = c.copy_logits ? x : answer;  // the argmax of the logits
+                if (!lg) continue;
+                float *row = lg + (i * c.seq_len + j) * kVocab;
+                std::fill(row, row + kVocab, 0.0f);
+                row[answer] = 1.0f;
+                row[x] = 2.0f;
             }
             if (qv) {
                 qv[2 * i] = r.overconfident ? 5.0f : static_cast<float>(s - d + 0.5 + r.u);
@@ -319,7 +352,7 @@ ModelPtr make_model(const ModelConfig &config) {
     return ModelPtr(&m->vtable);
 }
 
-EncoderPtr make_encoder() {
+EncoderPtr make_encoder(bool masked) {
     auto *e = new hrm_encoder{};
     e->struct_size = sizeof *e;
     e->api_version = HRM_API_VERSION;
@@ -329,6 +362,10 @@ EncoderPtr make_encoder() {
     e->verify = enc_verify;
     e->get_extension = enc_get_extension;
     e->destroy = enc_destroy;
+    if (masked) {
+        e->get_spec = enc_get_spec_masked;
+        e->output_mask = enc_output_mask;
+    }
     return EncoderPtr(e);
 }
 

@@ -9,6 +9,10 @@
 // logits are q_halt = s - d + 0.5 + u, q_continue = 0 (s = segments done), so q-halt stops at d.
 // Reset noise (multi-start) gives a row u = noise_std * toy_unit_noise(seed); a row whose unit
 // noise is > 0.5 is "overconfident": a wrong answer forever with q_halt = 5.
+// With copy_logits the model also reads out logits: its answer token gets 1, the input digit 2 (a
+// model that copies its input), so its own argmax is always wrong. The masked encoder's
+// output_mask forbids the input digit at each position (the answer never repeats it), so the
+// masked argmax of a session reads the model's real answer; for "9999" it allows no token at all.
 // The model checks the scheduler's call order (l_cycles L updates before each H update, readout
 // only at segment boundaries) and fails the call otherwise.
 #pragma once
@@ -44,6 +48,7 @@ struct ModelConfig {
     int32_t l_cycles = 3;
     int64_t seq_len = kSeqLen;
     int64_t fail_after_h_updates = -1;   // >= 0: update(H) fails once a state made this many
+    bool copy_logits = false;            // read out logits, with the top one on the input digit
 };
 
 // Owning handles: destroy through the vtable's destroy slot.
@@ -55,7 +60,7 @@ using EncoderPtr = std::unique_ptr<const hrm_encoder, EncoderDeleter>;
 using PolicyPtr = std::unique_ptr<const hrm_policy, PolicyDeleter>;
 
 ModelPtr make_model(const ModelConfig &config = {});
-EncoderPtr make_encoder();
+EncoderPtr make_encoder(bool masked = false);
 // A policy of the real hrm-policies plugin (compiled into the test), created through its
 // negotiation and factory like the loader does. On failure returns NULL and sets *error.
 PolicyPtr make_policy(const char *id, const char *config, hrm_status **error = nullptr);

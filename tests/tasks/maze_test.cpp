@@ -324,6 +324,27 @@ TEST(MazeParse, CsvRecord) {
   EXPECT_TRUE(contains(bad.error().message, "question: wrong length: 48")) << bad.error().message;
 }
 
+TEST(MazeParse, QuotedCsvRecord) {
+  Maze q = parse_ok(kMaze7);
+  Maze a = *solve(q);
+  // The issue's row: every field quoted, CRLF end, a doubled quote in the source.
+  auto rec = parse_csv_record("\"my \"\"maze\"\"\",\"" + q.cells + "\",\"" + a.cells + "\",\"8\"\r\n");
+  ASSERT_TRUE(rec.ok()) << rec.error().message;
+  EXPECT_EQ(rec->source, "my \"maze\"");
+  EXPECT_EQ(rec->question, q);
+  ASSERT_TRUE(rec->answer.has_value());
+  EXPECT_EQ(*rec->answer, a);
+  EXPECT_EQ(rec->rating, "8");
+  EXPECT_EQ(format_csv_record(*rec), "\"my \"\"maze\"\"\"," + q.cells + "," + a.cells + ",8");
+  // A quoted field may hold the maze as a block of lines.
+  auto block = parse_csv_record("x,\"" + format_maze(q, true) + "\",,");
+  ASSERT_TRUE(block.ok()) << block.error().message;
+  EXPECT_EQ(block->question, q);
+  auto bad = parse_csv_record("x,\"" + q.cells + ",,");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(contains(bad.error().message, "CSV: unterminated quoted field in field 2")) << bad.error().message;
+}
+
 TEST(MazeAugment, TokensMatchGridTransformAndKeepPadding) {
   Maze m = *solve(parse_ok(kMaze7));
   auto tokens = to_tokens(m);

@@ -3,6 +3,7 @@
 // itself is covered by sudoku_test.cpp / maze_test.cpp; this checks the glue.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -64,7 +65,7 @@ TEST(SudokuPlugin, ClassesAndSpec) {
   EXPECT_EQ(p.spec.vocab_size, 11);
   EXPECT_EQ(p.spec.pad_id, 0);
   EXPECT_EQ(p.spec.ignore_label_id, 0);
-  EXPECT_EQ(p.spec.caps, 15u);
+  EXPECT_EQ(p.spec.caps, 15u | HRM_ENCODER_CAN_MASK);
   Plugin p16(HRM_SUDOKU_PLUGIN, "org.hrm-sdk.task.sudoku16");
   EXPECT_EQ(p16.spec.seq_len, 256);
   EXPECT_EQ(p16.spec.vocab_size, 18);
@@ -155,7 +156,9 @@ TEST(SudokuPlugin, SolveGenerateAugmentRender) {
   std::string aug_puzzle = p.decode(kPuzzle, aug_in);
   EXPECT_EQ(p.verify(aug_puzzle, p.decode(kPuzzle, aug_lab)), 1);
 
-  EXPECT_TRUE(contains(p.render(kPuzzle, &kSolution, HRM_RENDER_TEXT), "| 4 6 8 |"));
+  // Given 4, filled-in 6 and 8: the plain picture marks what was filled in.
+  EXPECT_TRUE(contains(p.render(kPuzzle, &kSolution, HRM_RENDER_TEXT), "| 4 6*8*|"));
+  EXPECT_TRUE(contains(p.render(kPuzzle, &kSolution, HRM_RENDER_TEXT), "digit*: filled in, digit: given"));
   EXPECT_TRUE(contains(p.render(kPuzzle, &kSolution, HRM_RENDER_ANSI), "\x1b[36m"));
   EXPECT_TRUE(contains(p.render(kPuzzle, nullptr, HRM_RENDER_SVG), "<svg"));
 }
@@ -186,6 +189,47 @@ TEST(MazePlugin, SmallerCanvas) {
   EXPECT_TRUE(contains(p.generate(1, "size = 13"), "does not fit the canvas 11"));
   EXPECT_THROW(Plugin(HRM_MAZE_PLUGIN, "maze", "[task]\ncanvas = 31\n"), std::runtime_error);
   EXPECT_THROW(Plugin(HRM_MAZE_PLUGIN, "maze", "[task]\nwindow = 11\n"), std::runtime_error);
+}
+
+TEST(MazePlugin, QuotedCsvFile) {
+  Plugin p(HRM_MAZE_PLUGIN, "maze");
+  const std::string g = p.generate(5, "size = 9");  // generated,<q>,<a>,<length>
+  std::vector<std::string> f;
+  for (size_t i = 0, j; i <= g.size(); i = j + 1) {
+    j = std::min(g.find(',', i), g.size());
+    f.push_back(g.substr(i, j - i));
+  }
+  ASSERT_EQ(f.size(), 4u) << g;
+  const std::string quoted = "\"" + f[0] + "\",\"" + f[1] + "\",\"" + f[2] + "\",\"" + f[3] + "\"";
+  auto recs = p.split("\"source\",\"question\",\"answer\",\"rating\"\r\n" + quoted + "\r\n\r\n" + g + "\r\n");
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0], quoted);
+  EXPECT_EQ(recs[1], g);
+  std::vector<int32_t> tokens, labels, plain_tokens, plain_labels;
+  int32_t has = 0;
+  ASSERT_EQ(p.encode(quoted, tokens, labels, has), "");
+  EXPECT_EQ(has, 1);
+  ASSERT_EQ(p.encode(g, plain_tokens, plain_labels, has), "");
+  EXPECT_EQ(tokens, plain_tokens);
+  EXPECT_EQ(labels, plain_labels);
+  EXPECT_EQ(p.decode(quoted, labels), g);  // written back as plain RFC 4180
+  EXPECT_EQ(p.verify(quoted, quoted), 1);
+  EXPECT_TRUE(contains(p.encode("\"x\",\"" + f[1] + ",,", tokens, labels, has), "maze instance: CSV: unterminated"));
+}
+
+TEST(SudokuPlugin, QuotedCsvFile) {
+  Plugin p(HRM_SUDOKU_PLUGIN, "sudoku");
+  const std::string row = "\"a \"\"quoted\"\", source\",\"" + kPuzzle + "\",\"" + kSolution + "\",\"3\"";
+  auto recs = p.split("\"source\",\"question\",\"answer\",\"rating\"\r\n" + row + "\r\n");
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0], row);
+  std::vector<int32_t> tokens, labels;
+  int32_t has = 0;
+  ASSERT_EQ(p.encode(row, tokens, labels, has), "");
+  EXPECT_EQ(has, 1);
+  EXPECT_EQ(p.decode(row, labels), "\"a \"\"quoted\"\", source\"," + kPuzzle + "," + kSolution + ",3");
+  EXPECT_EQ(p.verify(row, row), 1);
+  EXPECT_TRUE(contains(p.encode("x,\"" + kPuzzle + "\"y,,1", tokens, labels, has), "after a closing quote"));
 }
 
 TEST(MazePlugin, RoundTripAndOracle) {

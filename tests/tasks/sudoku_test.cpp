@@ -121,6 +121,36 @@ TEST(SudokuParse, CsvErrorNamesLine) {
   EXPECT_TRUE(contains(recs.error().message, "wrong length")) << recs.error().message;
 }
 
+TEST(SudokuParse, CsvAsUsersHaveIt) {
+  // RFC 4180: quoted fields, a doubled quote, CRLF line ends, a quoted header.
+  const std::string text = std::string("\"source\",\"question\",\"answer\",\"rating\"\r\n") + "\"the \"\"hard\"\", one\",\"" +
+                           kPuzzle9 + "\",\"" + kSolution9 + "\",\"42\"\r\n\r\nplain," + kPuzzle9 + ",,7\r\n";
+  auto recs = parse_csv(text);
+  ASSERT_TRUE(recs.ok()) << recs.error().message;
+  ASSERT_EQ(recs->size(), 2u);
+  const CsvRecord& r = recs.value()[0];
+  EXPECT_EQ(r.source, "the \"hard\", one");
+  EXPECT_EQ(format_line(r.question), kPuzzle9);
+  ASSERT_TRUE(r.answer.has_value());
+  EXPECT_EQ(format_line(*r.answer), kSolution9);
+  EXPECT_EQ(r.rating, "42");
+  // Written back, the source is quoted again so the row still has 4 fields.
+  EXPECT_EQ(format_csv_record(r), std::string("\"the \"\"hard\"\", one\",") + kPuzzle9 + "," + kSolution9 + ",42");
+  EXPECT_EQ(recs.value()[1].source, "plain");
+  auto one = parse_puzzle(std::string("\"x\",\"") + kPuzzle9 + "\",\"\",\"1\"\r\n");
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(one->format, Format::kCsv);
+}
+
+TEST(SudokuParse, MalformedCsvNamesLineAndField) {
+  auto recs = parse_csv(std::string("source,question,answer,rating\r\nx,\"") + kPuzzle9 + ",,1\r\n");
+  ASSERT_FALSE(recs.ok());
+  EXPECT_TRUE(contains(recs.error().message, "line 2: CSV: unterminated quoted field in field 2")) << recs.error().message;
+  auto stray = parse_csv_record(std::string("x,\"") + kPuzzle9 + "\"z,,1");
+  ASSERT_FALSE(stray.ok());
+  EXPECT_TRUE(contains(stray.error().message, "unexpected character 'z' after a closing quote")) << stray.error().message;
+}
+
 TEST(SudokuParse, AutoDetectAndFormatLike) {
   auto line = parse_puzzle(std::string(kPuzzle4) + "\n");
   ASSERT_TRUE(line.ok());
@@ -395,10 +425,18 @@ TEST(SudokuRender, TextAndSvg) {
   Grid s = solve(p).solution;
   std::string plain = render_text(s, &p, false);
   EXPECT_EQ(plain.find('\x1b'), std::string::npos);
-  EXPECT_TRUE(contains(plain, "+-----+-----+\n| 1 "));
+  // kPuzzle4 starts "1..." and solves to "1243": the given 1 plain, the filled 2 4 3 marked.
+  EXPECT_TRUE(contains(plain, "+-----+-----+\n| 1 2*| 4*3*|\n")) << plain;
+  EXPECT_TRUE(contains(plain, "digit*: filled in, digit: given\n")) << plain;
+  // The puzzle alone has only givens: no marks and no legend.
+  const std::string puzzle = render_text(p, &p, false);
+  EXPECT_EQ(puzzle.find('*'), std::string::npos) << puzzle;
+  EXPECT_EQ(puzzle.find("filled"), std::string::npos) << puzzle;
   std::string colored = render_text(s, &p, true);
   EXPECT_TRUE(contains(colored, "\x1b[1m1\x1b[0m"));   // a given
-  EXPECT_TRUE(contains(colored, "\x1b[36m"));           // a filled cell
+  EXPECT_TRUE(contains(colored, "\x1b[36m2\x1b[0m"));  // a filled cell
+  EXPECT_EQ(colored.find('*'), std::string::npos);       // colour is the mark on a terminal
+  EXPECT_TRUE(contains(colored, "cyan\x1b[0m: filled in"));
   std::string svg = render_svg(s, &p);
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_TRUE(contains(svg, "</svg>"));

@@ -70,5 +70,27 @@ TEST(Runner, TrainResumeAndEval) {
     EXPECT_EQ(m.find("count")->integer, test.examples());
     EXPECT_EQ(m.find("steps")->number, 3.0);
     EXPECT_TRUE(m.find("ema")->boolean);
+
+    // Every way of naming the checkpoint means the same weights: the run folder, its step folder,
+    // RUN/latest/model.safetensors (`latest` is a file), the step's model file, and the file
+    // `hrm export` writes (the EMA, as a plain file taken as written).
+    const std::string export_cmd = std::string(HRM_RUNNER) + " export " + (dir / "a").string() + " -o " +
+                                   (dir / "exported.safetensors").string() + " > " + (dir / "x.log").string() + " 2>&1";
+    ASSERT_EQ(test_shell::run(export_cmd).code, 0) << slurp(dir / "x.log");
+    const std::string data = " --data " + (dir / "data").string() + " --json";
+    for (const fs::path &form : {dir / "a" / "step_40", dir / "a" / "latest" / "model.safetensors",
+                                 dir / "a" / "step_40" / "model.safetensors"}) {
+        ASSERT_EQ(run("eval " + form.string() + data, dir / "f.log"), 0) << form << "\n" << slurp(dir / "f.log");
+        EXPECT_EQ(slurp(dir / "f.log"), slurp(dir / "e.log")) << form;
+    }
+    ASSERT_EQ(run("eval " + (dir / "exported.safetensors").string() + data, dir / "f.log"), 0) << slurp(dir / "f.log");
+    const auto exported = hrm::common::json::parse(slurp(dir / "f.log"), "eval output");
+    EXPECT_EQ(exported.find("lm_loss")->number, m.find("lm_loss")->number);
+    EXPECT_EQ(exported.find("accuracy")->number, m.find("accuracy")->number);
+    // --no-ema: the raw weights, and it says so.
+    ASSERT_EQ(run("eval " + (dir / "a").string() + data + " --no-ema", dir / "f.log"), 0) << slurp(dir / "f.log");
+    EXPECT_FALSE(hrm::common::json::parse(slurp(dir / "f.log"), "eval output").find("ema")->boolean);
+    EXPECT_NE(run("eval " + (dir / "a" / "nothing").string() + data, dir / "f.log"), 0);
+    EXPECT_NE(slurp(dir / "f.log").find("no such model file, step folder or run folder"), std::string::npos) << slurp(dir / "f.log");
     fs::remove_all(dir);
 }

@@ -33,11 +33,12 @@ def _wheel_info():
 
 
 def _package_files():
-    """(archive name, path) of every .py file of the hrm package."""
+    """(archive name, path) of every .py file of the hrm package, and its py.typed marker (PEP 561:
+    type checkers read the package's annotations)."""
     out = []
     for folder, _, files in os.walk(os.path.join(_ROOT, "hrm")):
         for f in sorted(files):
-            if f.endswith(".py"):
+            if (f.endswith(".py") and f != "_source.py") or f == "py.typed":
                 path = os.path.join(folder, f)
                 out.append((os.path.relpath(path, _ROOT).replace(os.sep, "/"), path))
     return sorted(out)
@@ -63,8 +64,18 @@ def _read(path):
         return f.read()
 
 
+def _source_module():
+    """hrm/_source.py of a wheel: the hrm-sdk tree it was built from, so that an installed package
+    still finds that tree's build/lib/libhrm.so and models/ (hrm/_lib.py, repository())."""
+    repo = os.path.dirname(os.path.dirname(_ROOT))   # bindings/python -> the repository
+    if not os.path.isfile(os.path.join(repo, "sdk", "include", "hrm", "hrm.h")):
+        repo = None   # built from an sdist: no tree to remember
+    return ("# Written by _build/hrm_build.py when the wheel was built.\nREPOSITORY = %r\n" % repo).encode()
+
+
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    return _write_wheel(wheel_directory, [(name, _read(path)) for name, path in _package_files()])
+    files = [(name, _read(path)) for name, path in _package_files()]
+    return _write_wheel(wheel_directory, files + [("hrm/_source.py", _source_module())])
 
 
 def build_editable(wheel_directory, config_settings=None, metadata_directory=None):

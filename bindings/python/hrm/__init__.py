@@ -2,7 +2,7 @@
 
     import hrm
     with hrm.Runtime() as rt:
-        with rt.session(model="model.safetensors", task="sudoku", policy="q-halt") as s:
+        with rt.session(model=hrm.bundled_model("sudoku"), task="sudoku", policy="q-halt") as s:
             for r in s.solve(open("puzzles.txt").read().splitlines()):
                 print(r.solution, r.verified, r.segments)
 
@@ -17,13 +17,13 @@ from ._errors import (CancelledError, ClosedError, Error, FormatError, InputOutp
 from ._instances import (Caps, Encoded, EncodedBatch, Encoder, EncoderSpec, Instance, Kind, Level, Model,
                          ModelSpec, ModelState, Policy, PolicySpec, Precision, Readout, RenderFormat, SolveStats)
 from ._lib import has_sessions, library_path
-from ._runtime import ClassInfo, PluginInfo, Result, Runtime, Session
+from ._runtime import ClassInfo, PluginInfo, Result, Runtime, Session, bundled_model
 from ._tensor import numpy_enabled
 
 __version__ = "0.1.0"
 
 
-def version():
+def version() -> str:
     """The release version of the loaded libhrm ("0.1.0")."""
     from ._lib import lib
     return lib().hrm_version_string().decode()
@@ -35,5 +35,5 @@ __all__ = [
     "InvalidArgumentError", "Kind", "Level", "LibraryNotFoundError", "Model", "ModelSpec", "ModelState",
     "NotFoundError", "OutOfMemoryError", "PluginError", "PluginInfo", "Policy", "PolicySpec", "Precision",
     "Readout", "RenderFormat", "Result", "Runtime", "Session", "SolveStats", "UnsupportedError", "VersionError",
-    "has_sessions", "library_path", "numpy_enabled", "version",
+    "bundled_model", "has_sessions", "library_path", "numpy_enabled", "version",
 ]

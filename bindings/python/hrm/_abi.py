@@ -13,7 +13,7 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, c_bool, c_char_p, c_double, c
                     c_size_t, c_uint8, c_uint32, c_uint64, c_void_p)
 
 ABI_MAJOR = 1      # the ABI major these mirrors describe (HRM_ABI_MAJOR)
-API_VERSION = 1    # the last API version whose appended members are mirrored (HRM_API_VERSION)
+API_VERSION = 2    # the last API version whose appended members are mirrored (HRM_API_VERSION)
 
 # ---- Constants (anonymous enums in the headers; frozen by tests/abi/layout_v1.c) -----------------
 HRM_OK = 0
@@ -42,12 +42,13 @@ HRM_MAX_DIMS = 8
 
 HRM_KIND_MODEL, HRM_KIND_ENCODER, HRM_KIND_POLICY = 1, 2, 3
 HRM_LEVEL_L, HRM_LEVEL_H = 0, 1
-HRM_PRECISION_FP32, HRM_PRECISION_BF16 = 0, 1
+HRM_PRECISION_FP32, HRM_PRECISION_BF16, HRM_PRECISION_INT8 = 0, 1, 2
 
 HRM_ENCODER_CAN_SOLVE = 1 << 0
 HRM_ENCODER_CAN_GENERATE = 1 << 1
 HRM_ENCODER_CAN_AUGMENT = 1 << 2
 HRM_ENCODER_CAN_RENDER = 1 << 3
+HRM_ENCODER_CAN_MASK = 1 << 4      # since API 2
 
 HRM_RENDER_TEXT, HRM_RENDER_ANSI, HRM_RENDER_SVG = 0, 1, 2
 
@@ -200,6 +201,8 @@ Encoder._fields_ = [
     ("render", CFUNCTYPE(status_p, _enc, POINTER(Blob), POINTER(Blob), c_int32, POINTER(Blob))),
     ("get_extension", CFUNCTYPE(c_void_p, _enc, c_char_p)),
     ("destroy", CFUNCTYPE(None, _enc)),
+    # since API 2: read only when the plugin's api_version >= 2 (Encoder.output_mask checks)
+    ("output_mask", CFUNCTYPE(status_p, _enc, POINTER(Blob), POINTER(Tensor))),
 ]
 
 

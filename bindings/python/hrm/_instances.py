@@ -5,10 +5,13 @@ the garbage collector). An instance used by a session or a model state is only m
 close(); the C object is freed when the last user lets go, so Python can never free memory that C
 code still uses. Any use after close() raises hrm.ClosedError.
 """
+from __future__ import annotations
+
 import ctypes
 import enum
 import threading
 from collections import namedtuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 from ctypes import byref, c_double, c_int32, c_size_t, c_uint64, c_void_p
 
 from . import _abi, _lib, _tensor, _toml
@@ -29,6 +32,7 @@ class Level(enum.IntEnum):
 class Precision(enum.IntEnum):
     FP32 = _abi.HRM_PRECISION_FP32
     BF16 = _abi.HRM_PRECISION_BF16
+    INT8 = _abi.HRM_PRECISION_INT8   # inference only: int8 linears (docs/kernels.md)
 
 
 class Caps(enum.IntFlag):
@@ -36,6 +40,7 @@ class Caps(enum.IntFlag):
     GENERATE = _abi.HRM_ENCODER_CAN_GENERATE
     AUGMENT = _abi.HRM_ENCODER_CAN_AUGMENT
     RENDER = _abi.HRM_ENCODER_CAN_RENDER
+    MASK = _abi.HRM_ENCODER_CAN_MASK
 
 
 class RenderFormat(enum.IntEnum):
@@ -56,16 +61,16 @@ EncodedBatch = namedtuple("EncodedBatch", "tokens labels has_labels puzzle_ids")
 Readout = namedtuple("Readout", "logits predictions q")
 
 
+# Instance text: str, or bytes (returned as bytes where the input was bytes). Tensors ("Any" below)
+# are NumPy arrays when NumPy is installed, else nested lists.
+Text = Union[str, bytes]
+
+
 def precision_of(value):
-    """A Precision from None (the model's default: returns None), an int or "fp32"/"bf16"."""
+    """A Precision from None (the model's default: returns None), an int or "fp32"/"bf16"/"int8"."""
     if value is None:
         return None
-    if isinstance(value, str):
-        try:
-            return Precision[value.upper()]
-        except KeyError:
-            raise InvalidArgumentError("precision must be 'fp32' or 'bf16', not %r" % value) from None
-    return Precision(value)
+    return _lib.choice(Precision, value, "precision")
 
 
 # ---- Bytes in and out ---------------------------------------------------------------------------
@@ -112,7 +117,7 @@ class Instance(_lib.Closing):
         self.name = desc.name.decode("utf-8")
 
     # -- lifetime ---------------------------------------------------------------------------------
-    def close(self):
+    def close(self) -> None:
         """Release the instance. Deferred while a session or model state still uses it."""
         with self._lock:
             if self._closed:
@@ -142,7 +147,7 @@ class Instance(_lib.Closing):
             self._free()
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return self._closed
 
     def __repr__(self):
@@ -157,7 +162,7 @@ class Instance(_lib.Closing):
         return vt.contents, vt
 
     @property
-    def handle(self):
+    def handle(self) -> int:
         """The hrm_instance* (an int), for passing to C code of your own."""
         if self._closed:
             raise ClosedError("%s %r is closed" % (self._kind, self.name))
@@ -185,7 +190,7 @@ class Encoder(Instance):
             raise UnsupportedError("encoder %r has no %s (optional; caps: %s)" % (self.name, slot, self.spec.caps))
         return fn, p
 
-    def split(self, text):
+    def split(self, text: Text) -> List[Text]:
         """The instances in a file's text (blank lines, comments and headers skipped), as a list of
         str (or bytes, when text is bytes). Splitting does not validate: encode does."""
         vt, p = self._vt()
@@ -204,7 +209,7 @@ class Encoder(Instance):
             out.append(piece.decode("utf-8") if isinstance(text, str) else piece)
         return out
 
-    def encode(self, instance):
+    def encode(self, instance: Text) -> Encoded:
         """Tokens [seq_len] of one instance, its labels [seq_len] (None when the instance carries no
         solution) and its puzzle identifier."""
         vt, p = self._vt()
@@ -217,7 +222,7 @@ class Encoder(Instance):
                              byref(puzzle_id)))
         return Encoded(tokens.value(), labels.value() if has_labels.value else None, puzzle_id.value)
 
-    def encode_batch(self, instances):
+    def encode_batch(self, instances: Iterable[Text]) -> EncodedBatch:
         """encode() for many instances at once: tokens [N, seq_len], labels [N, seq_len] (rows of
         instances without a solution are left zero), has_labels [N] and puzzle_ids [N]."""
         vt, p = self._vt()
@@ -236,7 +241,7 @@ class Encoder(Instance):
             puzzle_ids._storage[i] = puzzle_id.value
         return EncodedBatch(tokens.value(), labels.value(), has, puzzle_ids.value())
 
-    def decode(self, instance, predictions):
+    def decode(self, instance: Text, predictions: Any) -> str:
         """The solution, in the task's format, that predicted tokens [seq_len] stand for."""
         vt, p = self._vt()
         data = as_bytes(instance)
@@ -252,20 +257,20 @@ class Encoder(Instance):
         _lib.check(vt.verify(p, byref(blob_of(inst)), byref(blob_of(sol)), byref(valid), byref(score)))
         return bool(valid.value), score.value
 
-    def verify(self, instance, solution):
+    def verify(self, instance: Text, solution: Text) -> bool:
         """True if the task accepts solution for instance. A wrong solution is False; a malformed
         instance raises."""
         return self._verify(instance, solution)[0]
 
-    def score(self, instance, solution):
+    def score(self, instance: Text, solution: Text) -> float:
         """The solution's quality where the task has one (1.0 = optimal), else 1.0 or 0.0."""
         return self._verify(instance, solution)[1]
 
-    def solve(self, instance):
+    def solve(self, instance: Text) -> str:
         """The exact solution from the task's own solver (the oracle)."""
         return self.solve_with_stats(instance)[0]
 
-    def solve_with_stats(self, instance):
+    def solve_with_stats(self, instance: Text) -> Tuple[str, SolveStats]:
         """(solution, SolveStats(solutions, rating)): solutions is capped at 2 (2 = not unique)."""
         fn, p = self._optional("solve")
         data = as_bytes(instance)
@@ -274,28 +279,44 @@ class Encoder(Instance):
         _lib.check(fn(p, byref(blob_of(data)), byref(out), byref(stats)))
         return take_blob(out), SolveStats(stats.solutions, stats.rating)
 
-    def generate(self, seed, options=None):
+    def generate(self, seed: int, options: "str | Dict[str, Any] | None" = None) -> str:
         """A new instance with its solution, deterministic in seed; options is TOML text or a dict
         (e.g. a difficulty)."""
         fn, p = self._optional("generate")
         text = _toml.dumps(options) if isinstance(options, dict) else options
         out = _abi.Blob()
-        _lib.check(fn(p, c_uint64(seed), _lib.text(text), byref(out)))
+        seed = _lib.integer(seed, "seed", c_uint64)
+        _lib.check(fn(p, seed, _lib.text(text), byref(out)))
         return take_blob(out)
 
-    def augment(self, tokens, augmentation, inverse=False):
+    def augment(self, tokens: Any, augmentation: int, inverse: bool = False) -> Any:
         """Augmentation `augmentation` (0 = identity), or its inverse, of every row of tokens
         [N, seq_len]; returns a new [N, seq_len] array."""
         fn, p = self._optional("augment")
         src = _tensor.Input(tokens, _abi.HRM_DTYPE_I32, "tokens")
         dst = _tensor.Buffer(_abi.HRM_DTYPE_I32, src.shape)
-        _lib.check(fn(p, c_uint64(augmentation), 1 if inverse else 0, byref(src.view), byref(dst.view)))
+        augmentation = _lib.integer(augmentation, "augmentation", c_uint64)
+        _lib.check(fn(p, augmentation, 1 if inverse else 0, byref(src.view), byref(dst.view)))
         return dst.value()
 
-    def render(self, instance, solution=None, format="text"):
+    def output_mask(self, instance: Text) -> Any:
+        """The valid output tokens of instance, [seq_len, vocab_size] of 0/1 (uint8): the argmax of a
+        model's logits over the allowed tokens always decodes (optional; caps MASK, API 2)."""
+        vt, p = self._vt()
+        # A plugin built against API 1 has a shorter table: the member must not be read then.
+        if vt.api_version < 2 or vt.struct_size < _abi.Encoder.output_mask.offset + ctypes.sizeof(c_void_p) \
+                or not self.spec.caps & Caps.MASK:
+            raise UnsupportedError("encoder %r has no output_mask (optional; caps: %s)" % (self.name, self.spec.caps))
+        fn, p = self._optional("output_mask")
+        data = as_bytes(instance)
+        mask = _tensor.Buffer(_abi.HRM_DTYPE_U8, (self.spec.seq_len, self.spec.vocab_size))
+        _lib.check(fn(p, byref(blob_of(data)), byref(mask.view)))
+        return mask.value()
+
+    def render(self, instance: Text, solution: Optional[Text] = None, format: "str | int" = "text") -> str:
         """A picture of instance (and solution): format "text", "ansi" or "svg"."""
         fn, p = self._optional("render")
-        fmt = RenderFormat[format.upper()] if isinstance(format, str) else RenderFormat(format)
+        fmt = _lib.choice(RenderFormat, format, "format")
         inst = as_bytes(instance)
         sol = as_bytes(solution, "solution") if solution is not None else None
         out = _abi.Blob()
@@ -322,6 +343,8 @@ class Model(Instance):
     (model.state(batch)), so several states may be stepped from different threads."""
 
     _kind = "model"
+    path: Optional[str] = None          # the checkpoint it was loaded from (set by Runtime.model)
+    task_config: Optional[str] = None   # the [task] table stored with it, as TOML text
 
     def __init__(self, handle, keepalive):
         super().__init__(handle, keepalive, _lib.lib().hrm_instance_model)
@@ -333,11 +356,11 @@ class Model(Instance):
                               s.n_params, s.flops_per_segment, (s.config or b"").decode("utf-8"))
 
     @property
-    def config(self):
+    def config(self) -> str:
         """The model's full TOML config."""
         return self.spec.config
 
-    def state(self, batch, precision=None):
+    def state(self, batch: int, precision: "str | int | None" = None) -> "ModelState":
         """A ModelState of `batch` rows; precision None = the model's default."""
         return ModelState(self, batch, precision_of(precision))
 
@@ -352,10 +375,11 @@ class ModelState(_lib.Closing):
     _open_attr = "_state"
 
     def __init__(self, model, batch, precision=None):
+        batch = _lib.integer(batch, "batch", ctypes.c_int64)
         if batch < 1:
             raise InvalidArgumentError("batch must be >= 1, not %d" % batch)
         self.model = model
-        self.batch = int(batch)
+        self.batch = batch
         self.precision = model.spec.default_precision if precision is None else precision
         self._lock = threading.Lock()
         self._state = None
@@ -385,7 +409,7 @@ class ModelState(_lib.Closing):
             vt, p = self.model._vtable.contents, self.model._vtable
             _lib.check(getattr(vt, slot)(p, self._state, *args))
 
-    def reset(self, mask=None, noise_std=0.0, row_seeds=None):
+    def reset(self, mask: Any = None, noise_std: float = 0.0, row_seeds: Optional[Iterable[int]] = None) -> None:
         """Restart the rows selected by mask ([batch] bools; None = all) from the initial carry,
         optionally perturbed by Gaussian noise seeded per row."""
         m = _tensor.mask_input(mask, self.batch)
@@ -393,25 +417,25 @@ class ModelState(_lib.Closing):
         if noise_std:
             if row_seeds is None or len(row_seeds) != self.batch:
                 raise InvalidArgumentError("noise_std needs row_seeds: one seed per row (%d)" % self.batch)
-            seeds = (c_uint64 * self.batch)(*row_seeds)
+            seeds = (c_uint64 * self.batch)(*(_lib.integer(x, "row_seeds[]", c_uint64) for x in row_seeds))
             params = _abi.sized(_abi.ResetParams)
             params.noise_std = noise_std
             params.row_seeds = ctypes.cast(seeds, ctypes.POINTER(c_uint64))
         self._call("reset", byref(m.view) if m else None, byref(params) if params else None)
 
-    def set_inputs(self, tokens, puzzle_ids=None, mask=None):
+    def set_inputs(self, tokens: Any, puzzle_ids: Any = None, mask: Any = None) -> None:
         """Set tokens [batch, seq_len] (and puzzle_ids [batch]; None = all 0) of the masked rows."""
         t = _tensor.Input(tokens, _abi.HRM_DTYPE_I32, "tokens")
         ids = _tensor.Input(puzzle_ids, _abi.HRM_DTYPE_I32, "puzzle_ids") if puzzle_ids is not None else None
         m = _tensor.mask_input(mask, self.batch)
         self._call("set_inputs", byref(m.view) if m else None, byref(t.view), byref(ids.view) if ids else None)
 
-    def update(self, level):
+    def update(self, level: "str | Level") -> None:
         """One update of module level ("L"/"H" or Level) for every row."""
-        lv = Level[level.upper()] if isinstance(level, str) else Level(level)
+        lv = _lib.choice(Level, level, "level")
         self._call("update", int(lv))
 
-    def segment(self):
+    def segment(self) -> None:
         """One ACT segment of updates in the model's schedule (then call readout())."""
         spec = self.model.spec
         for _ in range(spec.h_cycles):
@@ -419,7 +443,7 @@ class ModelState(_lib.Closing):
                 self.update(Level.L)
             self.update(Level.H)
 
-    def readout(self, logits=True, predictions=True, q=True):
+    def readout(self, logits: bool = True, predictions: bool = True, q: bool = True) -> Readout:
         """Current outputs: logits [batch, seq_len, vocab] float32, predictions [batch, seq_len]
         int32 (argmax), q [batch, 2] float32 (q_halt, q_continue). The C side writes them straight
         into the returned arrays. Unrequested outputs are None."""

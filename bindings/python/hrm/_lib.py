@@ -11,13 +11,24 @@ import threading
 from ctypes import POINTER, c_char_p, c_int32, c_int64, c_size_t, c_uint32, c_void_p
 
 from . import _abi
-from ._errors import LibraryNotFoundError, VersionError, error_for
+from ._errors import InvalidArgumentError, LibraryNotFoundError, VersionError, error_for
 
 # The soname first (libhrm.so.1 = ABI major 1, what the mirrors describe); the unversioned name is
 # a development symlink that runtime-only installations may not have.
 _NAMES = ("libhrm.so.%d" % _abi.ABI_MAJOR, "libhrm.so")
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def repository():
+    """The hrm-sdk source tree these bindings come from, or None. A wheel built by _build/hrm_build.py
+    records it in hrm/_source.py (an installed package no longer sits in the tree); a package run
+    from the tree finds it from its own location."""
+    try:
+        from ._source import REPOSITORY   # written into wheels only
+    except ImportError:
+        REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(_PACKAGE_DIR)))   # bindings/python/hrm
+    return REPOSITORY if REPOSITORY and os.path.isfile(os.path.join(REPOSITORY, "CMakeLists.txt")) else None
 
 
 def _install_dirs():
@@ -34,11 +45,14 @@ def _install_dirs():
 
 
 def _build_dirs():
-    """Library folders of build trees: $HRM_BUILD_DIR, else <repository>/build."""
+    """Library folders of build trees: $HRM_BUILD_DIR, else <repository>/build (also for a package
+    pip-installed from the repository: the wheel remembers where it was built)."""
     build = os.environ.get("HRM_BUILD_DIR")
     if not build:
-        # bindings/python/hrm -> the repository root
-        build = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(_PACKAGE_DIR))), "build")
+        repo = repository()
+        if not repo:
+            return []
+        build = os.path.join(repo, "build")
     return [os.path.join(build, "lib")]
 
 
@@ -72,7 +86,8 @@ def _find():
         if not os.path.isabs(path):   # a bare soname from find_library: the loader resolves it
             return path
     raise LibraryNotFoundError(
-        "libhrm.so not found; set HRM_LIBRARY to its path or HRM_BUILD_DIR to a build tree. Looked in:\n  "
+        "libhrm.so not found; set HRM_LIBRARY to its path (e.g. build/lib/libhrm.so) or HRM_BUILD_DIR to a "
+        "build tree (e.g. build). Looked in:\n  "
         + "\n  ".join(candidates()))
 
 
@@ -180,6 +195,32 @@ def check(status):
         raise status_error(status)
 
 
+def integer(value, name, ctype):
+    """value as a Python int that fits ctype (c_int32, c_int64, c_uint64, ...): ctypes would wrap
+    2**32 + 1 to 1 silently. bool and float are refused too: threads=2.5 is a mistake, not 2."""
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError("%s must be an integer, not %s" % (name, type(value).__name__))
+    value = value.__index__()
+    bits = 8 * ctypes.sizeof(ctype)
+    signed = ctype(-1).value < 0
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    if not lo <= value <= hi:
+        raise InvalidArgumentError("%s = %d is out of range [%d, %d]" % (name, value, lo, hi))
+    return value
+
+
+def choice(enum_type, value, name):
+    """A member of enum_type from its name (any case) or its value; a bad one is a ValueError
+    (hrm.InvalidArgumentError) naming the valid names, not a KeyError."""
+    try:
+        if isinstance(value, str):
+            return enum_type[value.upper()]
+        return enum_type(value)
+    except (KeyError, ValueError):
+        names = ", ".join(repr(m.name.lower()) for m in enum_type)
+        raise InvalidArgumentError("%s must be one of %s, not %r" % (name, names, value)) from None
+
+
 def text(s):
     """A str/bytes/PathLike argument as NUL-terminated UTF-8 bytes for a const char* parameter."""
     if s is None:
@@ -201,6 +242,11 @@ class Closing:
 
     def __exit__(self, *exc):
         self.close()
+
+    @property
+    def closed(self):
+        """True once close() has run."""
+        return not getattr(self, self._open_attr, None)
 
     def __del__(self):
         # Only reached when nothing refers to this object any more. At interpreter exit module

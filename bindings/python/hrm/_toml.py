@@ -54,3 +54,44 @@ def dumps(table):
 
     emit(table, [])
     return "\n".join(lines).lstrip("\n") + "\n"
+
+
+try:
+    import tomllib   # Python >= 3.11
+except ImportError:  # pragma: no cover - older interpreters
+    tomllib = None
+
+
+def section(text, name):
+    """The table `name` of TOML text, as TOML text holding just that table ("[task]\\ncanvas = 11\\n"),
+    or None when there is none. Without tomllib (Python < 3.11) the section's lines are cut out
+    as written: enough for the flat tables checkpoints store."""
+    if tomllib is not None:
+        try:
+            table = tomllib.loads(text).get(name)
+        except tomllib.TOMLDecodeError:
+            return None
+        return dumps({name: table}) if isinstance(table, dict) else None
+    lines, inside = [], False
+    for line in text.splitlines():
+        header = line.strip()
+        if header.startswith("["):
+            inside = header == "[%s]" % name or header.startswith("[%s." % name)
+        if inside:
+            lines.append(line)
+    return "\n".join(lines) + "\n" if lines else None
+
+
+def value(text, table, key):
+    """table.key of TOML text (a string value), or None. Without tomllib a regular expression finds
+    `key = "..."` inside [table]: all the bindings need (model.arch)."""
+    if tomllib is not None:
+        try:
+            v = tomllib.loads(text).get(table, {}).get(key)
+        except (tomllib.TOMLDecodeError, AttributeError):
+            return None
+        return v if isinstance(v, str) else None
+    import re
+    m = re.search(r'^\[%s\][^\[]*?^\s*%s\s*=\s*["\']([^"\']*)["\']' % (re.escape(table), re.escape(key)), text,
+                  re.M | re.S)
+    return m.group(1) if m else None

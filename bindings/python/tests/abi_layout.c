@@ -101,6 +101,7 @@ int main(void) {
     MEMBER(hrm_encoder, encode); MEMBER(hrm_encoder, decode); MEMBER(hrm_encoder, verify);
     MEMBER(hrm_encoder, solve); MEMBER(hrm_encoder, generate); MEMBER(hrm_encoder, augment);
     MEMBER(hrm_encoder, render); MEMBER(hrm_encoder, get_extension); MEMBER(hrm_encoder, destroy);
+    MEMBER(hrm_encoder, output_mask);
     END();
 
     BEGIN(hrm_model_spec);

@@ -2,8 +2,8 @@
 
 CTest sets HRM_LIBRARY, HRM_PLUGIN_PATH and HRM_ABI_LAYOUT (bindings/python/CMakeLists.txt). Run
 by hand, set them the same way, e.g. for a build in ./build:
-    HRM_LIBRARY=build/lib/libhrm.so HRM_PLUGIN_PATH=build/plugins \
-    HRM_ABI_LAYOUT=build/bindings/python/hrm_python_abi_layout python3 -m unittest discover -s bindings/python/tests
+    HRM_LIBRARY=$PWD/build/lib/libhrm.so HRM_PLUGIN_PATH=$PWD/build/plugins \
+    HRM_ABI_LAYOUT=$PWD/build/bindings/python/hrm_python_abi_layout python3 -m unittest discover -s bindings/python/tests
 """
 import os
 import sys

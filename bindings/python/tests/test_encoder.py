@@ -21,7 +21,7 @@ class ReverseTest(unittest.TestCase):
     def test_spec(self):
         self.assertEqual(self.enc.spec.seq_len, 8)
         self.assertEqual(self.enc.spec.vocab_size, 11)
-        self.assertEqual(self.enc.spec.caps, hrm.Caps.SOLVE)
+        self.assertEqual(self.enc.spec.caps, hrm.Caps.SOLVE | hrm.Caps.MASK)
 
     def test_split_keeps_type(self):
         self.assertEqual(self.enc.split("123\n# comment\n\n45,54\n"), ["123", "45,54"])
@@ -33,6 +33,15 @@ class ReverseTest(unittest.TestCase):
         self.assertEqual(list(e.tokens), [5, 6, 0, 0, 0, 0, 0, 0])   # digit d is token d + 1
         self.assertEqual(list(e.labels), [6, 5, 0, 0, 0, 0, 0, 0])
         self.assertIsNone(self.enc.encode("45").labels)
+
+    def test_output_mask(self):
+        mask = [list(row) for row in self.enc.output_mask("12")]   # [8, 11]: digits, then PAD only
+        self.assertEqual(len(mask), 8)
+        self.assertEqual(mask[0], [0] + [1] * 10)
+        self.assertEqual(mask[1], [0] + [1] * 10)
+        self.assertEqual(mask[2], [1] + [0] * 10)
+        with self.assertRaises(hrm.FormatError):
+            self.enc.output_mask("1x")
 
     def test_decode_verify_solve(self):
         self.assertEqual(self.enc.decode("123", self.enc.encode("321").tokens), "321")

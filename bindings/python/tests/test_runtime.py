@@ -4,6 +4,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import zipfile
 
 import support
 import hrm
@@ -96,6 +97,37 @@ class RuntimeTest(unittest.TestCase):
         self.rt.close()
         self.assertEqual(enc.solve("123"), "321")
         enc.close()
+
+
+
+class PackageTest(unittest.TestCase):
+    """What `pip install bindings/python` installs: a wheel from _build/hrm_build.py."""
+
+    def test_installed_wheel_finds_the_build_tree(self):
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        sys.path.insert(0, os.path.join(package, "_build"))
+        try:
+            import hrm_build
+        finally:
+            sys.path.pop(0)
+        with tempfile.TemporaryDirectory() as d:
+            with zipfile.ZipFile(os.path.join(d, hrm_build.build_wheel(d))) as wheel:
+                names = wheel.namelist()
+                wheel.extractall(os.path.join(d, "site"))   # installing a pure-Python wheel is unpacking it
+            self.assertIn("hrm/py.typed", names)   # PEP 561: type checkers use the annotations
+            self.assertIn("hrm/_source.py", names)
+            # Outside the source tree, with only the build folder named (or nothing, when it is the
+            # tree's build/), the installed package finds libhrm and the bundled models.
+            build = os.path.dirname(os.path.dirname(os.path.abspath(hrm.library_path())))
+            env = {k: v for k, v in os.environ.items() if k != "HRM_LIBRARY"}
+            env["PYTHONPATH"] = os.path.join(d, "site")
+            if os.path.realpath(build) != os.path.realpath(os.path.join(package, "..", "..", "build")):
+                env["HRM_BUILD_DIR"] = build   # the tree's build/ is found with no help (hrm/_source.py)
+            code = "import hrm; print(hrm.library_path()); print(hrm.bundled_model('maze'))"
+            out = subprocess.run([sys.executable, "-c", code], cwd=d, env=env, capture_output=True, text=True,
+                                 check=True).stdout.split("\n")
+            self.assertTrue(out[0].startswith(os.path.join(build, "lib")), out)
+            self.assertTrue(out[1].endswith(os.path.join("models", "maze.safetensors")), out)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,12 @@
 """Sessions: batch solving through the scheduler, per-instance errors, progress, cancellation."""
 import os
 import signal
+import subprocess
+import sys
 import tempfile
+import textwrap
 import threading
+import time
 import unittest
 
 import support
@@ -86,16 +90,112 @@ class SessionTest(unittest.TestCase):
         self.assertTrue(cancelled)
         self.assertTrue(all(r.segments == 3 for r in finished if r.ok))
 
+    def long_session(self):
+        """A session whose solve would take minutes: 100,000 segments per puzzle."""
+        policy = self.rt.policy("fixed", config={"policy": {"segments": 100000}})
+        self.addCleanup(policy.close)
+        s = self.rt.session(model=self.model, task=self.task, policy=policy, batch_size=2, threads=1)
+        self.addCleanup(s.close)
+        return s
+
     @unittest.skipUnless(threading.current_thread() is threading.main_thread(), "signals need the main thread")
-    def test_real_sigint_stops_the_solve(self):
-        # SIGINT arrives while C code runs; the always-installed progress hook turns it into a
-        # KeyboardInterrupt at the next segment instead of after the whole solve.
-        def progress(done, total):
-            if done == 0 or done >= 2:
-                signal.raise_signal(signal.SIGINT)
-        with self.assertRaises(KeyboardInterrupt) as cm:
-            self.session(batch_size=2).solve(self.puzzles * 2, progress=progress)
-        self.assertEqual(len(cm.exception.results), 12)
+    def test_real_sigint_while_c_code_runs(self):
+        # A real SIGINT from another thread, as Ctrl-C delivers it, lands while the C solve runs.
+        # It must raise KeyboardInterrupt promptly, with no "Exception ignored on calling ctypes
+        # callback" (an unraisable exception) and no CancelledError instead.
+        unraisable = []
+        old_hook = sys.unraisablehook
+        sys.unraisablehook = unraisable.append
+        self.addCleanup(setattr, sys, "unraisablehook", old_hook)
+        s = self.long_session()
+        for attempt in range(3):   # the same session is usable after every interruption
+            timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+            timer.start()
+            t0 = time.monotonic()
+            with self.assertRaises(KeyboardInterrupt) as cm:
+                s.solve(self.puzzles[:4])
+            timer.join()
+            self.assertLess(time.monotonic() - t0, 20.0)
+            results = cm.exception.results
+            self.assertEqual(len(results), 4)
+            self.assertTrue(all(isinstance(r.error, hrm.CancelledError) for r in results))
+        self.assertEqual(unraisable, [])
+
+    @unittest.skipUnless(threading.current_thread() is threading.main_thread(), "signals need the main thread")
+    def test_real_sigint_with_a_progress_function(self):
+        calls = []
+        s = self.long_session()
+        timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        with self.assertRaises(KeyboardInterrupt):
+            s.solve(self.puzzles[:2], progress=lambda done, total: calls.append(threading.current_thread()))
+        timer.join()
+        self.assertTrue(calls)
+        self.assertTrue(all(t is threading.main_thread() for t in calls))   # progress runs on the caller's thread
+
+    def test_ctrl_c_in_a_child_process(self):
+        # What a user sees: Ctrl-C (SIGINT to the process) during solve() ends the program with a
+        # KeyboardInterrupt traceback, and nothing about ignored exceptions or cancellation.
+        code = textwrap.dedent("""
+            import support, hrm, sys
+            rt = support.runtime()
+            task = rt.encoder("sudoku4")
+            model = rt.model(config=support.TINY_SUDOKU4_MODEL, seed=1)
+            policy = rt.policy("fixed", config={"policy": {"segments": 100000}})
+            s = rt.session(model=model, task=task, policy=policy, batch_size=2, threads=1)
+            print("solving", flush=True)
+            s.solve([task.generate(0), task.generate(1)])
+        """)
+        child = subprocess.Popen([sys.executable, "-c", code], cwd=os.path.dirname(os.path.abspath(__file__)),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            self.assertEqual(child.stdout.readline(), "solving\n", child.stderr.read() if child.poll() else "")
+            time.sleep(0.3)
+            child.send_signal(signal.SIGINT)
+            _, err = child.communicate(timeout=60)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
+        self.assertTrue(err.rstrip().endswith("KeyboardInterrupt"), err)
+        self.assertNotIn("Exception ignored", err)
+        self.assertNotIn("CancelledError", err)
+        self.assertNotEqual(child.returncode, 0)
+
+    def test_solve_iter_streams_results(self):
+        s = self.session(batch_size=2)
+        got = list(s.solve_iter(self.puzzles + ["1x3"]))
+        self.assertEqual(sorted(r.index for r in got), list(range(7)))
+        for r in got:
+            self.assertEqual(r.instance, (self.puzzles + ["1x3"])[r.index])
+        self.assertIsInstance(next(r for r in got if r.index == 6).error, hrm.FormatError)
+        # Same answers as solve().
+        by_index = {r.index: (r.solution, r.verified, r.segments) for r in got}
+        self.assertEqual(by_index, {r.index: (r.solution, r.verified, r.segments)
+                                    for r in s.solve(self.puzzles + ["1x3"])})
+
+    def test_solve_iter_yields_before_the_solve_ends(self):
+        # With 2 slots and 3 segments per puzzle, the first two puzzles finish long before the
+        # last; the first result must arrive while later ones are still running.
+        progress_at_first = []
+        calls = []
+        s = self.session(batch_size=2)
+        it = s.solve_iter(self.puzzles, progress=lambda done, total: calls.append(done))
+        first = next(it)
+        progress_at_first.append(len(calls))
+        rest = list(it)
+        self.assertLess(calls[progress_at_first[0] - 1], len(self.puzzles))   # not everything was done yet
+        self.assertEqual(len(rest) + 1, len(self.puzzles))
+        self.assertEqual(first.segments, 3)
+
+    def test_leaving_solve_iter_cancels_and_frees_the_session(self):
+        s = self.long_session()
+        t0 = time.monotonic()
+        for r in s.solve_iter(self.puzzles[:1] + ["1x3"]):
+            self.assertEqual(r.index, 1)   # the bad puzzle is reported first, at the first segment
+            break                          # leaving the loop stops the 100,000-segment solve
+        self.assertLess(time.monotonic() - t0, 20.0)
+        self.assertEqual(len(s.solve(["1x3"])), 1)   # not busy any more
 
     def test_closed_session_and_busy_session(self):
         s = self.session()

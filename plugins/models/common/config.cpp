@@ -206,8 +206,14 @@ void check_ranges(const Config &c, Bad &&bad) {
         bad("arch", "must be \"hrm\", \"trm\" or \"transformer\", got \"" + c.arch + "\"");
     const Arch a = c.kind();
     if (c.hidden_size <= 0 || c.hidden_size > 65536) bad("hidden_size", "must be in 1..65536");
-    if (c.num_heads <= 0 || c.hidden_size % c.num_heads != 0) bad("num_heads", "must be positive and divide hidden_size");
-    if (c.head_dim() % 2 != 0) bad("num_heads", "must leave an even head_dim (hidden_size / num_heads) for RoPE");
+    // TRM's sequence MLP has no attention: num_heads is never used (the reference only builds
+    // unused RoPE tables from it), so any positive value is accepted there.
+    if (c.mlp_t) {
+        if (c.num_heads <= 0) bad("num_heads", "must be positive");
+    } else {
+        if (c.num_heads <= 0 || c.hidden_size % c.num_heads != 0) bad("num_heads", "must be positive and divide hidden_size");
+        if (c.head_dim() % 2 != 0) bad("num_heads", "must leave an even head_dim (hidden_size / num_heads) for RoPE");
+    }
     if (!(c.expansion > 0.0) || c.expansion > 64.0) bad("expansion", "must be in (0, 64]");
     if (a == Arch::Hrm) {
         if (c.h_layers < 1 || c.h_layers > 64) bad("h_layers", "must be in 1..64");
@@ -237,7 +243,21 @@ void check_ranges(const Config &c, Bad &&bad) {
     if (!(c.halt_exploration_prob >= 0.0 && c.halt_exploration_prob <= 1.0)) bad("halt_exploration_prob", "must be in [0, 1]");
     if (c.vocab_size < 1 || c.vocab_size > (int64_t(1) << 24)) bad("vocab_size", "must be in 1..2^24");
     if (c.seq_len < 1 || c.seq_len > (int64_t(1) << 20)) bad("seq_len", "must be in 1..2^20");
-    if (c.num_puzzle_identifiers < 1) bad("num_puzzle_identifiers", "must be >= 1");
+    if (c.num_puzzle_identifiers < 1 || c.num_puzzle_identifiers > (int64_t(1) << 24))
+        bad("num_puzzle_identifiers", "must be in 1..2^24");
+    // Size limits (issue #24: puzzle_emb_ndim 1e8 allocated gigabytes until the OOM killer,
+    // halt_max_steps 1e8 ran without end): far above every published model, refused before
+    // anything is allocated. The ranges above keep these products well inside int64.
+    if (c.puzzle_emb_ndim > 65536) bad("puzzle_emb_ndim", "must be in 0..65536");
+    if (c.halt_max_steps > 4096) bad("halt_max_steps", "must be in 1..4096");
+    if (!std::isfinite(c.rope_theta)) bad("rope_theta", "must be finite");
+    constexpr int64_t kMaxTensor = int64_t(1) << 31;   // elements of one weight or activation
+    if (c.num_puzzle_identifiers * c.puzzle_emb_ndim > kMaxTensor)
+        bad("num_puzzle_identifiers", "times puzzle_emb_ndim must be at most 2^31 (the puzzle embedding table)");
+    if (c.vocab_size * c.hidden_size > kMaxTensor) bad("vocab_size", "times hidden_size must be at most 2^31");
+    if (c.total_len() * c.hidden_size > kMaxTensor)
+        bad("seq_len", "plus the puzzle prefix, times hidden_size, must be at most 2^31");
+    if (c.n_params() > (int64_t(1) << 34)) bad("hidden_size", "gives more than 2^34 parameters");
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "hrm/ext/draft/train.h"
 #include "hrm/hrm_model.h"
 #include "hrm/hrm_plugin.hpp"
+#include "hrm/kernels/cpu.hpp"
 
 #include "config.hpp"
 #include "model.hpp"
@@ -52,6 +53,14 @@ hrm_state &state_of(hrm_state *s) {
     return *s;
 }
 
+// The training extension computes in fp32 or bf16: int8 states are inference only.
+hrm_state &train_state_of(hrm_state *s) {
+    hrm_state &st = state_of(s);
+    require(st.precision != HRM_PRECISION_INT8, HRM_E_UNSUPPORTED,
+            "HRM_PRECISION_INT8 states are inference only; train in HRM_PRECISION_FP32 or HRM_PRECISION_BF16");
+    return st;
+}
+
 const uint8_t *mask_of(const hrm_tensor *mask, int64_t batch) {
     return mask ? checked_data<const uint8_t>(mask, HRM_DTYPE_U8, {batch}, "mask") : nullptr;
 }
@@ -65,7 +74,8 @@ hrm_status *HRM_ABI get_spec(const hrm_model *self, hrm_model_spec *out) {
         const hm::Config &c = m.config();
         hrm_model_spec s{};
         s.struct_size = out->struct_size;
-        s.default_precision = HRM_PRECISION_FP32;
+        // An int8 model file (hrm export --precision int8) runs in int8 unless asked otherwise.
+        s.default_precision = m.weights().int8_file() ? HRM_PRECISION_INT8 : HRM_PRECISION_FP32;
         s.seq_len = c.seq_len;
         s.prefix_len = c.prefix_len();
         s.vocab_size = c.vocab_size;
@@ -87,9 +97,12 @@ hrm_status *HRM_ABI state_create(const hrm_model *self, int64_t batch, hrm_preci
         hm::Model &m = *inst(self).model;
         require(out != nullptr, HRM_E_INVALID_ARG, "out is NULL");
         require(batch >= 1 && batch <= (int64_t(1) << 24), HRM_E_INVALID_ARG, "batch must be in 1..2^24, got " + std::to_string(batch));
-        require(precision == HRM_PRECISION_FP32 || precision == HRM_PRECISION_BF16, HRM_E_UNSUPPORTED,
-                "precision must be HRM_PRECISION_FP32 or HRM_PRECISION_BF16, got " + std::to_string(precision));
-        m.prepare(precision);   // the first bf16 state builds the bf16 packs (thread-safe, once)
+        require(precision == HRM_PRECISION_FP32 || precision == HRM_PRECISION_BF16 || precision == HRM_PRECISION_INT8,
+                HRM_E_UNSUPPORTED,
+                "precision must be HRM_PRECISION_FP32, HRM_PRECISION_BF16 or HRM_PRECISION_INT8, got " + std::to_string(precision));
+        // The first bf16 state builds the bf16 packs, the first int8 state the int8 weights
+        // (thread-safe, once; int8 on a CPU whose int8 kernel is refused: HRM_E_UNSUPPORTED).
+        m.prepare(precision);
         *out = new hrm_state(batch, precision, m.config());
     });
 }
@@ -179,7 +192,7 @@ hrm_status *HRM_ABI param_get(const hrm_model *self, int64_t index, hrm_param *o
 hrm_status *HRM_ABI train_segment_forward(const hrm_model *self, hrm_state *state, hrm_tensor *logits, hrm_tensor *q) {
     return guard(host_of(self), [&] {
         const Instance &i = inst(self);
-        hrm_state &s = state_of(state);
+        hrm_state &s = train_state_of(state);
         const hm::Config &c = i.model->config();
         float *lg = checked_data<float>(logits, HRM_DTYPE_F32, {s.batch, c.seq_len, c.vocab_size}, "logits");
         float *qq = checked_data<float>(q, HRM_DTYPE_F32, {s.batch, 2}, "q");
@@ -191,7 +204,7 @@ hrm_status *HRM_ABI train_segment_backward(const hrm_model *self, hrm_state *sta
                                            const hrm_tensor *dq) {
     return guard(host_of(self), [&] {
         const Instance &i = inst(self);
-        hrm_state &s = state_of(state);
+        hrm_state &s = train_state_of(state);
         const hm::Config &c = i.model->config();
         const float *dl = checked_data<const float>(dlogits, HRM_DTYPE_F32, {s.batch, c.seq_len, c.vocab_size}, "dlogits");
         const float *dqq = checked_data<const float>(dq, HRM_DTYPE_F32, {s.batch, 2}, "dq");
@@ -200,20 +213,20 @@ hrm_status *HRM_ABI train_segment_backward(const hrm_model *self, hrm_state *sta
 }
 
 hrm_status *HRM_ABI train_grad_zero(const hrm_model *self, hrm_state *state) {
-    return guard(host_of(self), [&] { inst(self).trainer->grad_zero(state_of(state)); });
+    return guard(host_of(self), [&] { inst(self).trainer->grad_zero(train_state_of(state)); });
 }
 
 hrm_status *HRM_ABI train_grad_get(const hrm_model *self, hrm_state *state, int64_t index, hrm_tensor *out) {
     return guard(host_of(self), [&] {
         require(out != nullptr, HRM_E_INVALID_ARG, "out is NULL");
-        *out = inst(self).trainer->grad_get(state_of(state), index);
+        *out = inst(self).trainer->grad_get(train_state_of(state), index);
     });
 }
 
 hrm_status *HRM_ABI train_puzzle_grad_get(const hrm_model *self, hrm_state *state, hrm_tensor *out) {
     return guard(host_of(self), [&] {
         require(out != nullptr, HRM_E_INVALID_ARG, "out is NULL");
-        *out = inst(self).trainer->puzzle_grad_get(state_of(state));
+        *out = inst(self).trainer->puzzle_grad_get(train_state_of(state));
     });
 }
 
@@ -237,7 +250,7 @@ uint32_t HRM_ABI train_flags(const hrm_model *self) {
 hrm_status *HRM_ABI train_carry_get(const hrm_model *self, hrm_state *state, int64_t index, hrm_param *out) {
     return guard(host_of(self), [&] {
         require(out != nullptr && out->struct_size >= sizeof(hrm_param), HRM_E_INVALID_ARG, "out is NULL or too small");
-        const hrm_param p = inst(self).trainer->carry_get(state_of(state), index);
+        const hrm_param p = inst(self).trainer->carry_get(train_state_of(state), index);
         out->trainable = p.trainable;
         out->name = p.name;
         out->tensor = p.tensor;
@@ -286,6 +299,17 @@ void HRM_ABI destroy(const hrm_model *self) {
 
 namespace hrm::models::core {
 
+const char *simd_feature() {
+    static const std::string feature = [] {
+        try {
+            return "simd:" + hrm::kernels::cpu_target().name;
+        } catch (const std::exception &) {
+            return std::string("simd:unsupported");
+        }
+    }();
+    return feature.c_str();
+}
+
 // Config: params->config if given, else the config stored in the checkpoint's metadata, else the
 // arch's reference config (spec 1.1). Weights: params->weights (a safetensors checkpoint with the
 // reference key names) or a fresh seeded init.
@@ -295,6 +319,15 @@ hrm_status *create_instance(const hrm_descriptor *desc, const char *arch, const 
         require(id != nullptr && std::strcmp(id, desc->id) == 0, HRM_E_NOT_FOUND,
                 std::string("unknown class id \"") + (id ? id : "(null)") + "\"");
         require(out != nullptr, HRM_E_INVALID_ARG, "out is NULL");
+        // The capability gate: the kernels' target selection (HRM_CPU_TARGET, what this CPU runs)
+        // is checked before any kernel runs, so a bad setting is a status here and never a crash.
+        try {
+            hrm::kernels::cpu_target();
+        } catch (const hrm::kernels::UnsupportedCpu &e) {
+            throw Error(HRM_E_UNSUPPORTED, e.what());
+        } catch (const std::invalid_argument &e) {
+            throw Error(HRM_E_INVALID_ARG, e.what());
+        }
         require(params == nullptr || params->struct_size >= sizeof(hrm_instance_params), HRM_E_INVALID_ARG,
                 "hrm_instance_params.struct_size is too small");
         const std::string config_text = params && params->config ? params->config : "";

@@ -16,16 +16,22 @@ namespace hrm::models::core {
 hrm_status *create_instance(const hrm_descriptor *desc, const char *arch, const char *id, const hrm_host *host,
                             const hrm_instance_params *params, const void **out);
 
+// The descriptor feature naming the SIMD target the kernels dispatch to on this CPU ("simd:AVX2",
+// hrm/kernels/cpu.hpp), or "simd:unsupported" when HRM_CPU_TARGET is unusable (create then says
+// why). Computed once, when the plugin is loaded; static storage.
+const char *simd_feature();
+
 }  // namespace hrm::models::core
 
 // The whole of a model plugin with one class of arch ARCH (a string literal: "hrm", "trm",
-// "transformer"): its descriptor (id org.hrm-sdk.model.<ARCH>, features arch:<ARCH>, fp32, bf16),
+// "transformer"): its descriptor (id org.hrm-sdk.model.<ARCH>, features arch:<ARCH>, fp32, bf16, simd:<target>),
 // a factory whose create is create_instance, and the exported entry point (plugin id
 // org.hrm-sdk.plugin.model-<ARCH>, version 1.0.0). Write it once at global scope.
 #define HRM_MODEL_PLUGIN(ARCH, DESCRIPTION, HOMEPAGE)                                                                  \
     namespace {                                                                                                        \
     constexpr const char *kVersion = "1.0.0";                                                                          \
-    const char *const kFeatures[] = {"arch:" ARCH, "dtype:fp32", "dtype:bf16", nullptr};                              \
+    const char *const kFeatures[] = {"arch:" ARCH, "dtype:fp32", "dtype:bf16", hrm::models::core::simd_feature(),     \
+                                     nullptr};                                                                         \
     /* One class; a table so the shared factory helpers (hrm_plugin.hpp) serve it. */                                 \
     const hrm_descriptor kClasses[] = {{sizeof(hrm_descriptor), HRM_KIND_MODEL, "org.hrm-sdk.model." ARCH, ARCH,      \
                                         kVersion, "hrm-sdk", DESCRIPTION, HOMEPAGE, kFeatures}};                      \

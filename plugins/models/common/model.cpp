@@ -11,6 +11,7 @@
 #include "hrm/kernels/attention.hpp"
 #include "hrm/kernels/bf16.hpp"
 #include "hrm/kernels/elementwise.hpp"
+#include "hrm/kernels/int8.hpp"
 #include "hrm/kernels/matmul.hpp"
 #include "hrm/kernels/norm.hpp"
 #include "hrm/kernels/swiglu.hpp"
@@ -27,6 +28,39 @@ namespace {
 using ops::from_f;
 using ops::linear;
 using ops::to_f;
+
+// A block's linear in the state's precision: int8 states (fp32 buffers) run the int8 product of
+// the quantised weight (Weights::ensure_quantized); the heads stay in fp32 (readout_t).
+template <class T>
+void block_linear(const Buffers<T> &b, const T *x, const Linear &w, T *y, int64_t m) {
+    if constexpr (std::is_same_v<T, float>) {
+        if (b.int8) return kernels::linear_int8(x, w.q8, y, m);
+    }
+    linear(x, w, y, m);
+}
+
+// y [m, out] = down(swiglu(gate_up(x))) for x [m, in]; gu [m, 2·inter] and act [m, inter] are
+// the scratch of the intermediate values. int8 states run it in chunks of rows, the SwiGLU fused
+// into the down product (kernels/int8.hpp), so a chunk's gate_up output is still in the cache when
+// the SwiGLU reads it (the whole gu of a task is megabytes).
+template <class T>
+void swiglu_mlp(const Buffers<T> &b, const T *x, const Linear &gate_up, const Linear &down, T *gu, T *act, T *y, int64_t m) {
+    const int64_t in = gate_up.in, inter = down.in, out = down.out;
+    if constexpr (std::is_same_v<T, float>) {
+        if (b.int8) {
+            constexpr int64_t kRows = 32;
+            for (int64_t r = 0; r < m; r += kRows) {
+                const int64_t n = std::min(kRows, m - r);
+                kernels::linear_int8(x + r * in, gate_up.q8, gu + r * 2 * inter, n);
+                kernels::swiglu_linear_int8(gu + r * 2 * inter, down.q8, y + r * out, n);
+            }
+            return;
+        }
+    }
+    linear(x, gate_up, gu, m);
+    kernels::swiglu(gu, act, m, inter);
+    linear(act, down, y, m);
+}
 
 // Run fn(i) for i in [0, n), on the host's workers when it offers them (serially otherwise).
 template <class F>
@@ -60,10 +94,17 @@ Model::Model(const Config &config, std::unique_ptr<Weights> weights)
 
 // ---- reset (spec 1.6) -------------------------------------------------------------------------
 
+namespace {
+// Element d of H_init/L_init: bf16 (the reference's bf16 runs) or F32 (forward_dtype float32).
+float init_value(const Param &p, int64_t d) {
+    return p.dtype == common::DType::BF16 ? kernels::to_float(bf16{p.bf16[size_t(d)]}) : p.values()[d];
+}
+}  // namespace
+
 template <class T>
 void Model::reset_t(hrm_state &s, Buffers<T> &b, const uint8_t *mask, float noise_std, const uint64_t *seeds) const {
     const int64_t L = config_.total_len(), D = config_.hidden_size;
-    const auto &hi = weights_->H_init().bf16;
+    const Param &hi = weights_->H_init();
     const Param *l_init = weights_->L_init();   // nullptr without z_L
     for (int64_t r = 0; r < s.batch; ++r) {
         if (mask && !mask[r]) continue;
@@ -81,8 +122,8 @@ void Model::reset_t(hrm_state &s, Buffers<T> &b, const uint8_t *mask, float nois
         };
         for (int64_t p = 0; p < L; ++p) {
             for (int64_t d = 0; d < D; ++d) {
-                float h = kernels::to_float(bf16{hi[size_t(d)]});
-                float l = l_init ? kernels::to_float(bf16{l_init->bf16[size_t(d)]}) : 0.0f;
+                float h = init_value(hi, d);
+                float l = l_init ? init_value(*l_init, d) : 0.0f;
                 if (noise_std > 0.0f) normal_pair(h, l);   // one pair per element either way: same z_H noise
                 zh[p * D + d] = from_f<T>(h);
                 if (zl) zl[p * D + d] = from_f<T>(l);
@@ -93,7 +134,7 @@ void Model::reset_t(hrm_state &s, Buffers<T> &b, const uint8_t *mask, float nois
 }
 
 void Model::reset(hrm_state &s, const uint8_t *mask, float noise_std, const uint64_t *row_seeds) const {
-    if (s.precision == HRM_PRECISION_FP32) reset_t(s, s.f32, mask, noise_std, row_seeds);
+    if (s.precision != HRM_PRECISION_BF16) reset_t(s, s.f32, mask, noise_std, row_seeds);
     else reset_t(s, s.bf16, mask, noise_std, row_seeds);
 }
 
@@ -133,8 +174,11 @@ void Model::set_inputs(hrm_state &s, const uint8_t *mask, const int32_t *tokens,
                 throw Error(HRM_E_INVALID_ARG, "tokens[" + std::to_string(r) + ", " + std::to_string(t) + "] = " +
                                                    std::to_string(v) + " is outside [0, " + std::to_string(config_.vocab_size) + ")");
         }
+        // Without a puzzle embedding the id selects nothing and, as in the reference, any id is
+        // accepted (a converted checkpoint then has num_puzzle_identifiers = 1 unless its
+        // dataset says otherwise).
         const int32_t pid = puzzle_ids ? puzzle_ids[r] : 0;
-        if (pid < 0 || pid >= config_.num_puzzle_identifiers)
+        if (pid < 0 || (config_.puzzle_emb_ndim > 0 && pid >= config_.num_puzzle_identifiers))
             throw Error(HRM_E_INVALID_ARG, "puzzle_ids[" + std::to_string(r) + "] = " + std::to_string(pid) + " is outside [0, " +
                                                std::to_string(config_.num_puzzle_identifiers) + ")");
     }
@@ -142,7 +186,7 @@ void Model::set_inputs(hrm_state &s, const uint8_t *mask, const int32_t *tokens,
         if (mask && !mask[r]) continue;
         std::memcpy(s.tokens.data() + r * S, tokens + r * S, size_t(S) * sizeof(int32_t));
         s.puzzle_ids[size_t(r)] = puzzle_ids ? puzzle_ids[r] : 0;
-        if (s.precision == HRM_PRECISION_FP32) embed_row(s.f32, r, s.tokens.data() + r * S, s.puzzle_ids[size_t(r)]);
+        if (s.precision != HRM_PRECISION_BF16) embed_row(s.f32, r, s.tokens.data() + r * S, s.puzzle_ids[size_t(r)]);
         else embed_row(s.bf16, r, s.tokens.data() + r * S, s.puzzle_ids[size_t(r)]);
         s.has_inputs[size_t(r)] = 1;
     }
@@ -161,9 +205,7 @@ void Model::mlp_t_mixer(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0
     T *tgu = b.tgu.data() + row0 * D * 2 * It, *tact = b.tact.data() + row0 * D * It;
     ops::transpose(h, tx, rows, L, D);
     over_parts(split.host, split.parts, M, [&](int64_t m0, int64_t m) {
-        linear(tx + m0 * L, w.t_gate_up, tgu + m0 * 2 * It, m);
-        kernels::swiglu(tgu + m0 * 2 * It, tact + m0 * It, m, It);
-        linear(tact + m0 * It, w.t_down, tproj + m0 * L, m);
+        swiglu_mlp(b, tx + m0 * L, w.t_gate_up, w.t_down, tgu + m0 * 2 * It, tact + m0 * It, tproj + m0 * L, m);
         kernels::add(tx + m0 * L, tproj + m0 * L, tx + m0 * L, m * L);
         kernels::rms_norm(tx + m0 * L, tx + m0 * L, m, L, float(config_.rms_norm_eps));
     });
@@ -190,19 +232,17 @@ void Model::block(Buffers<T> &b, const BlockWeights &w, T *h, int64_t row0, int6
         mlp_t_mixer(b, w, h, row0, rows, split);
     } else {
         T *qkv = b.qkv.data() + row0 * L * 3 * D;
-        over_parts(split.host, split.parts, M, [&](int64_t m0, int64_t m) { linear(h + m0 * D, w.qkv, qkv + m0 * 3 * D, m); });
+        over_parts(split.host, split.parts, M, [&](int64_t m0, int64_t m) { block_linear(b, h + m0 * D, w.qkv, qkv + m0 * 3 * D, m); });
         if (rope_) kernels::rope(qkv, rows, 2 * H, 3 * D, *rope_);   // Q and K heads, half-split
         kernels::attention(qkv, attn, rows, L, H, Dh);                 // non-causal, no mask
         over_parts(split.host, split.parts, M, [&](int64_t m0, int64_t m) {
-            linear(attn + m0 * D, w.o, proj + m0 * D, m);
+            block_linear(b, attn + m0 * D, w.o, proj + m0 * D, m);
             residual_norm(m0, m);
         });
     }
 
     over_parts(split.host, split.parts, M, [&](int64_t m0, int64_t m) {
-        linear(h + m0 * D, w.gate_up, gu + m0 * 2 * I, m);
-        kernels::swiglu(gu + m0 * 2 * I, act + m0 * I, m, I);
-        linear(act + m0 * I, w.down, proj + m0 * D, m);
+        swiglu_mlp(b, h + m0 * D, w.gate_up, w.down, gu + m0 * 2 * I, act + m0 * I, proj + m0 * D, m);
         residual_norm(m0, m);
     });
 }
@@ -251,7 +291,7 @@ void Model::update(hrm_state &s, hrm_level level, const hrm_host *host) const {
             module_rows(buffers, level, r0, std::min(per_task, s.batch - r0), split);
         });
     };
-    if (s.precision == HRM_PRECISION_FP32) run(s.f32);
+    if (s.precision != HRM_PRECISION_BF16) run(s.f32);
     else run(s.bf16);
 }
 
@@ -285,10 +325,14 @@ void Model::readout_t(hrm_state &s, Buffers<T> &b, float *logits, int32_t *predi
             std::memcpy(b.head_in.data() + r * D, b.zH.data() + r * L * D, size_t(D) * sizeof(T));
         // q = q_head(z_H[:, 0]) with bias; in bf16 mode the head's output (bias included) is
         // rounded once to bf16 and then read as fp32 (spec 1.7 "q logits").
-        if constexpr (std::is_same_v<T, float>) {
-            kernels::linear(b.head_in.data(), weights_->q_head().w, s.q.data(), s.batch, 2, D);
-        } else {
-            kernels::linear(b.head_in.data(), weights_->q_head().packed, s.q.data(), s.batch);
+        // One row per call, so a row's q does not depend on the batch it runs in: oneDNN's AVX2
+        // sgemm picks its kernel (and so its summation order) by the row count.
+        for (int64_t r = 0; r < s.batch; ++r) {
+            if constexpr (std::is_same_v<T, float>) {
+                kernels::linear(b.head_in.data() + r * D, weights_->q_head().w, s.q.data() + r * 2, 1, 2, D);
+            } else {
+                kernels::linear(b.head_in.data() + r * D, weights_->q_head().packed, s.q.data() + r * 2, 1);
+            }
         }
         const float *bias = weights_->q_head_bias();
         for (int64_t r = 0; r < s.batch; ++r)
@@ -304,7 +348,7 @@ void Model::readout_t(hrm_state &s, Buffers<T> &b, float *logits, int32_t *predi
 }
 
 void Model::readout(hrm_state &s, float *logits, int32_t *predictions, float *q) const {
-    if (s.precision == HRM_PRECISION_FP32) readout_t(s, s.f32, logits, predictions, q);
+    if (s.precision != HRM_PRECISION_BF16) readout_t(s, s.f32, logits, predictions, q);
     else readout_t(s, s.bf16, logits, predictions, q);
 }
 

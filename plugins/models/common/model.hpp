@@ -5,11 +5,14 @@
 //   H  z_H = net_H(z_H + z_L)                           HRM, TRM (TRM: net_H = net_L)
 //   H  z_H = net(z_H + x)                               transformer (no z_L, no L update)
 //
-// Two precisions share one templated code path (model.cpp):
+// Three precisions share one templated code path (model.cpp):
 //   fp32  reference mode, every activation in fp32 (H_init/L_init keep their bf16 values);
 //   bf16  the reference's forward dtype: activations stored in bf16 at the rounding points of
 //         spec 1.7 (every op output), bf16 matmuls with fp32 accumulation, RMSNorm/RoPE/softmax
-//         computed in fp32 and rounded once.
+//         computed in fp32 and rounded once;
+//   int8  inference only: fp32 activations as in fp32 mode, the blocks' linears as int8 products
+//         (weights per output channel, activations per row, kernels/int8.hpp); the embeddings,
+//         lm_head and Q head stay fp32.
 #pragma once
 
 #include <memory>
@@ -36,10 +39,11 @@ public:
     const kernels::RopeTable *rope() const { return rope_ ? &*rope_ : nullptr; }
     // The training extension changed fp32 master values in place: rebuild the bf16 packs.
     void params_changed() { weights_->repack(); }
-    // Before a state of `precision` is created: bf16 builds the bf16 packs once (thread-safe), so
-    // an fp32-only process never holds them.
+    // Before a state of `precision` is created: bf16 builds the bf16 packs, int8 the int8 weights,
+    // once each (thread-safe), so an fp32-only process never holds them.
     void prepare(hrm_precision precision) {
         if (precision == HRM_PRECISION_BF16) weights_->ensure_packed();
+        if (precision == HRM_PRECISION_INT8) weights_->ensure_quantized();
     }
     // The training extension writes the fp32 masters in place: give them owned storage
     // (Weights::materialize; [control]).

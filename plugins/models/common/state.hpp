@@ -27,6 +27,8 @@ struct Buffers {
     std::vector<T> tx, tgu, tact, tproj;
     std::vector<T> head_in;  // [B, D]: z_H at position 0 for the Q head
     std::vector<T> logits;   // [B, S, V] lm_head output in activation precision
+    // int8 mode (T = float): the blocks' linears run as int8 products (kernels/int8.hpp).
+    bool int8 = false;
 
     void allocate(int64_t B, const Config &c) {
         const int64_t L = c.total_len(), D = c.hidden_size, I = c.intermediate_size();
@@ -59,7 +61,7 @@ struct Buffers {
 struct hrm_state {
     int64_t batch = 0;
     hrm_precision precision = HRM_PRECISION_FP32;
-    hrm::models::core::Buffers<float> f32;                     // used in fp32 mode
+    hrm::models::core::Buffers<float> f32;                     // used in fp32 and int8 mode
     hrm::models::core::Buffers<hrm::kernels::bf16> bf16;       // used in bf16 mode
     std::vector<int32_t> tokens;       // [B, S]
     std::vector<int32_t> puzzle_ids;   // [B]

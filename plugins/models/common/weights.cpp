@@ -12,6 +12,7 @@
 
 #include "hrm/hrm_plugin.hpp"
 #include "hrm/kernels/bf16.hpp"
+#include "hrm/kernels/cpu.hpp"
 
 namespace hrm::models::core {
 
@@ -146,6 +147,44 @@ Weights::Weights(const Config &config, uint64_t seed) : config_(config) {
     bind();
 }
 
+namespace {
+
+// An int8 tensor of a quantised model file (hrm export --precision int8): I8 [out, in] values in
+// [-64, 64] (kernels/int8.hpp) and an F32 [out] tensor "<name>_scale" of finite scales >= 0. The fp32 master
+// becomes their dequantised values, so fp32 and bf16 states run the same weights too.
+void load_int8(const common::SafetensorsFile &f, Param &p, const common::TensorView &t) {
+    const std::string where = f.path() + ": tensor \"" + p.name + "\"";
+    const std::string suffix = "_proj.weight";   // the blocks' linears (Weights::quantizable, checked again after bind)
+    const bool block_linear = p.name.find(".layers.") != std::string::npos && p.name.size() > suffix.size() &&
+                              p.name.compare(p.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    if (p.dtype != DType::F32 || p.shape.size() != 2 || !block_linear)
+        throw Error(HRM_E_FORMAT, where + " is stored as I8, but only the blocks' linear weights may be int8");
+    const std::string sk = Weights::scale_key(p.name);
+    const common::TensorView *st = f.find(sk);
+    if (!st) throw Error(HRM_E_FORMAT, where + " is int8 but the file has no scales \"" + sk + "\"");
+    if (st->dtype != DType::F32 || st->shape != std::vector<int64_t>{p.shape[0]})
+        throw Error(HRM_E_FORMAT, f.path() + ": tensor \"" + sk + "\" must be F32 [" + std::to_string(p.shape[0]) + "], got " +
+                                      common::dtype_name(st->dtype) + " " + common::shape_str(st->shape));
+    const int64_t n = p.shape[0], k = p.shape[1];
+    p.q8.resize(size_t(n * k));
+    p.q8_scale.resize(size_t(n));
+    std::memcpy(p.q8.data(), t.data, p.q8.size());
+    std::memcpy(p.q8_scale.data(), st->data, p.q8_scale.size() * sizeof(float));
+    for (int64_t j = 0; j < n; ++j)
+        if (!(std::isfinite(p.q8_scale[size_t(j)]) && p.q8_scale[size_t(j)] >= 0.0f))
+            throw Error(HRM_E_FORMAT, f.path() + ": tensor \"" + sk + "\" has a scale that is not finite and >= 0 (row " +
+                                          std::to_string(j) + ")");
+    for (int64_t i = 0; i < n * k; ++i)
+        if (p.q8[size_t(i)] < -kernels::kWeightMax || p.q8[size_t(i)] > kernels::kWeightMax)
+            throw Error(HRM_E_FORMAT, where + " holds " + std::to_string(int(p.q8[size_t(i)])) + ", outside the int8 weights' range [-" +
+                                          std::to_string(kernels::kWeightMax) + ", " + std::to_string(kernels::kWeightMax) + "]");
+    p.f32.resize(size_t(n * k));
+    for (int64_t j = 0; j < n; ++j)
+        for (int64_t i = 0; i < k; ++i) p.f32[size_t(j * k + i)] = float(p.q8[size_t(j * k + i)]) * p.q8_scale[size_t(j)];
+}
+
+}  // namespace
+
 Weights::Weights(const Config &config, std::unique_ptr<const common::SafetensorsFile> file)
     : config_(config), file_(std::move(file)) {
     const common::SafetensorsFile &f = *file_;
@@ -156,10 +195,18 @@ Weights::Weights(const Config &config, std::unique_ptr<const common::Safetensors
         if (t->shape != p.shape)
             throw Error(HRM_E_FORMAT, f.path() + ": tensor \"" + p.name + "\" has shape " + common::shape_str(t->shape) +
                                           ", the config needs " + common::shape_str(p.shape));
+        if (t->dtype == DType::I8) {   // an int8 model file: the values q and their scales
+            load_int8(f, p, *t);
+            continue;
+        }
         if (t->dtype != DType::F32 && t->dtype != DType::BF16)
             throw Error(HRM_E_FORMAT, f.path() + ": tensor \"" + p.name + "\" has dtype " + common::dtype_name(t->dtype) +
                                           ", expected F32 or BF16");
         const std::size_t n = std::size_t(p.numel());
+        // H_init/L_init are bf16 buffers when the reference trains in bf16 (spec 1.7), F32 when its
+        // forward_dtype is float32: keep what the checkpoint has, never round F32 values to bf16
+        // (issue #23: 0.5 of the largest logit after 4 segments).
+        if (p.dtype == DType::BF16 && t->dtype == DType::F32) p.dtype = DType::F32;
         if (p.dtype == DType::F32) {
             // In place when the bytes can be read as floats (the writers align the data section to
             // 8 bytes, so every F32 tensor after 4-byte-multiple tensors is aligned); a copy otherwise.
@@ -182,12 +229,18 @@ Weights::Weights(const Config &config, std::unique_ptr<const common::Safetensors
     }
     for (const auto &t : f.tensors()) {
         bool known = false;
-        for (const Param &p : params_) known = known || p.name == t.name;
+        for (const Param &p : params_) known = known || p.name == t.name || (!p.q8.empty() && scale_key(p.name) == t.name);
         if (!known)
             throw Error(HRM_E_FORMAT, f.path() + ": unexpected tensor \"" + t.name + "\" (not part of this config; " +
                                           "check pos_encodings, puzzle_emb_ndim and the layer counts)");
     }
     bind();
+    // Only the blocks' linears have an int8 form: the embeddings and heads stay fp32.
+    const std::vector<std::string> q = quantizable();
+    for (const Param &p : params_)
+        if (!p.q8.empty() && std::find(q.begin(), q.end(), p.name) == q.end())
+            throw Error(HRM_E_FORMAT, f.path() + ": tensor \"" + p.name + "\" is stored as I8, but only the blocks' linear " +
+                                          "weights may be int8 (this file was not written by hrm export --precision int8?)");
 }
 
 const Param &Weights::find(const std::string &name) const {
@@ -239,6 +292,42 @@ void Weights::ensure_packed() {
     });
 }
 
+std::vector<Linear *> Weights::block_linears() {
+    std::vector<Linear *> out;
+    for (auto &blocks : nets_)
+        for (BlockWeights &b : blocks)
+            for (Linear *l : {&b.qkv, &b.o, &b.gate_up, &b.down, &b.t_gate_up, &b.t_down})
+                if (l->param >= 0) out.push_back(l);
+    return out;
+}
+
+std::vector<std::string> Weights::quantizable() const {
+    std::vector<std::string> out;
+    for (const auto &blocks : nets_)
+        for (const BlockWeights &b : blocks)
+            for (const Linear *l : {&b.qkv, &b.o, &b.gate_up, &b.down, &b.t_gate_up, &b.t_down})
+                if (l->param >= 0) out.push_back(params_[size_t(l->param)].name);
+    return out;
+}
+
+void Weights::ensure_quantized() {
+    std::call_once(quantize_once_, [this] {
+        for (Linear *l : block_linears()) {
+            const Param &p = params_[size_t(l->param)];
+            try {
+                l->q8 = p.q8.empty() ? kernels::QuantizedWeight(l->w, l->out, l->in)
+                                     : kernels::QuantizedWeight(p.q8.data(), p.q8_scale.data(), l->out, l->in,
+                                                                kernels::default_int8_kernel());
+            } catch (const kernels::UnsupportedCpu &e) {
+                throw Error(HRM_E_UNSUPPORTED, std::string("int8: ") + e.what());
+            } catch (const std::invalid_argument &e) {
+                throw Error(HRM_E_INVALID_ARG, "int8: " + p.name + ": " + e.what());
+            }
+        }
+        quantized_.store(true, std::memory_order_release);
+    });
+}
+
 void Weights::materialize() {
     std::lock_guard<std::mutex> lock(materialize_mutex_);
     if (materialized_) return;
@@ -253,6 +342,9 @@ void Weights::materialize() {
 }
 
 void Weights::repack() {
+    // The masters changed: int8 weights (if built) are re-quantised from them, stored ones included.
+    if (quantized_.load(std::memory_order_acquire))
+        for (Linear *l : block_linears()) l->q8 = kernels::QuantizedWeight(l->w, l->out, l->in);
     if (!packed_.load(std::memory_order_acquire)) return;   // built from the current masters when first needed
     for (Linear *l : linears()) l->packed.repack(l->w);
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "hrm/common/safetensors.hpp"
+#include "hrm/kernels/int8.hpp"
 #include "hrm/kernels/matmul.hpp"
 
 #include "config.hpp"
@@ -41,6 +42,11 @@ struct Param {
     const float *mapped = nullptr;
     std::vector<float> f32;
     std::vector<uint16_t> bf16;     // raw bf16 bits when dtype == BF16
+    // Loaded from an int8 model file (hrm export --precision int8): the stored int8 values [out, in]
+    // and per-output-channel scales. f32 then holds their dequantised values (q · scale), and int8
+    // states use exactly the stored values.
+    std::vector<std::int8_t> q8;
+    std::vector<float> q8_scale;
 
     int64_t numel() const { return common::numel(shape); }
     const float *values() const { return mapped ? mapped : f32.data(); }
@@ -54,6 +60,7 @@ struct Linear {
     int64_t out = 0, in = 0;
     int64_t param = -1;             // index of the master in Weights::params(); -1 = unused slot
     kernels::PackedWeight packed;
+    kernels::QuantizedWeight q8;    // int8 mode (block linears only; empty until Weights::ensure_quantized)
 };
 
 // One post-norm block: the token mixer (attention qkv/o, or TRM's sequence MLP t_gate_up/t_down
@@ -81,6 +88,19 @@ public:
     int64_t trainable_count() const;
     // Build the bf16 packs once (the first bf16 state needs them); thread-safe.
     void ensure_packed();
+    // Build the int8 weights of the blocks' linears once (the first int8 state needs them):
+    // the stored values of an int8 file, else the fp32 masters quantised; thread-safe.
+    void ensure_quantized();
+    // Names of the tensors int8 files store quantised (the blocks' linear weights), and the
+    // key of a quantised tensor's scales.
+    std::vector<std::string> quantizable() const;
+    static std::string scale_key(const std::string &name) { return name + "_scale"; }
+    // Loaded from an int8 model file (its default precision is then int8).
+    bool int8_file() const {
+        for (const Param &p : params_)
+            if (!p.q8.empty()) return true;
+        return false;
+    }
     // Copy every mapped fp32 tensor into owned, writable storage (the training extension writes
     // the masters in place). Idempotent; [control].
     void materialize();
@@ -108,7 +128,9 @@ private:
     const Param *H_init_ = nullptr, *L_init_ = nullptr;
     Linear lm_head_, q_head_;
     std::vector<std::vector<BlockWeights>> nets_;
-    std::once_flag pack_once_;
+    std::once_flag pack_once_, quantize_once_;
+    std::atomic<bool> quantized_{false};
+    std::vector<Linear *> block_linears();
     std::atomic<bool> packed_{false};
     std::mutex materialize_mutex_;   // get_extension may be called from several threads
     bool materialized_ = false;

@@ -104,26 +104,55 @@ Augmentation Augmentation::random(Rng& rng) {
   return a;
 }
 
-std::string puzzle_name(const std::string& task_id, const Augmentation& a) {
-  return a.is_identity() ? task_id : task_id + "_" + a.suffix();
+std::string puzzle_name(const std::string& task_id, const Augmentation& a, NameStyle style) {
+  if (a.is_identity()) return task_id;
+  if (style == NameStyle::Hrm) return task_id + "_" + a.suffix();
+  std::string s = task_id + "|||t" + std::to_string(a.tid) + "|||";
+  for (uint8_t c : a.mapping) s += char('0' + c);
+  return s;
 }
 
-std::optional<ParsedName> parse_puzzle_name(const std::string& name) {
-  const size_t us = name.find('_');
-  if (us == std::string::npos) return ParsedName{name, Augmentation{}};
-  const std::string s = name.substr(us + 1);  // "t3_0615283749"
-  if (s.size() != 13 || s[0] != 't' || s[1] < '0' || s[1] > '7' || s[2] != '_') return std::nullopt;
-  ParsedName p{name.substr(0, us), Augmentation{}};
-  p.augmentation.tid = s[1] - '0';
+namespace {
+
+// "t{tid}" and the ten mapping digits: the augmentation, if they make one (0 fixed, a permutation).
+std::optional<Augmentation> parse_augmentation(std::string_view t, std::string_view digits) {
+  if (t.size() != 2 || t[0] != 't' || t[1] < '0' || t[1] > '7' || digits.size() != size_t(kColours)) return std::nullopt;
+  Augmentation a;
+  a.tid = t[1] - '0';
   bool seen[kColours] = {};
   for (int c = 0; c < kColours; ++c) {
-    const char d = s[size_t(3 + c)];
+    const char d = digits[size_t(c)];
     if (d < '0' || d > '9' || seen[d - '0']) return std::nullopt;
     seen[d - '0'] = true;
-    p.augmentation.mapping[size_t(c)] = uint8_t(d - '0');
+    a.mapping[size_t(c)] = uint8_t(d - '0');
   }
-  if (p.augmentation.mapping[0] != 0) return std::nullopt;
-  return p;
+  if (a.mapping[0] != 0) return std::nullopt;
+  return a;
+}
+
+}  // namespace
+
+std::optional<ParsedName> parse_puzzle_name(const std::string& name) {
+  // TRM's builder: "{task}|||t{tid}|||{mapping}" (its separator keeps task ids with '_' intact).
+  if (const size_t sep = name.find("|||"); sep != std::string::npos) {
+    const size_t sep2 = name.find("|||", sep + 3);
+    if (sep2 == std::string::npos) return std::nullopt;
+    const auto a = parse_augmentation(std::string_view(name).substr(sep + 3, sep2 - sep - 3), std::string_view(name).substr(sep2 + 3));
+    if (!a) return std::nullopt;
+    return ParsedName{name.substr(0, sep), *a, NameStyle::Trm};
+  }
+  const size_t us = name.find('_');
+  if (us == std::string::npos) return ParsedName{name, Augmentation{}, NameStyle::Hrm};
+  const std::string s = name.substr(us + 1);  // "t3_0615283749"
+  if (s.size() != 13 || s[2] != '_') return std::nullopt;
+  const auto a = parse_augmentation(std::string_view(s).substr(0, 2), std::string_view(s).substr(3));
+  if (!a) return std::nullopt;
+  return ParsedName{name.substr(0, us), *a, NameStyle::Hrm};
+}
+
+bool is_original_puzzle(const std::string& name) {
+  const auto p = parse_puzzle_name(name);
+  return p && p->task == name;
 }
 
 uint64_t grid_hash(const Grid& g) {

@@ -47,15 +47,21 @@ struct Augmentation {
   bool operator==(const Augmentation& o) const { return tid == o.tid && mapping == o.mapping; }
 };
 
-// "{task}" for the identity, else "{task}_{suffix}".
-std::string puzzle_name(const std::string& task_id, const Augmentation& a);
-// Splits a puzzle name back into (task id, augmentation); nullopt for a malformed suffix (bad
-// tid, mapping not a permutation with 0 fixed).
+// The two reference builders' names of an augmented puzzle: HRM's "{task}_t{tid}_{mapping}" and
+// TRM's "{task}|||t{tid}|||{mapping}" (dataset/build_arc_dataset.py of each).
+enum class NameStyle { Hrm, Trm };
+// "{task}" for the identity, else the augmented name in the given style.
+std::string puzzle_name(const std::string& task_id, const Augmentation& a, NameStyle style = NameStyle::Hrm);
+// Splits a puzzle name of either style back into (task id, augmentation); nullopt for a malformed
+// suffix (bad tid, mapping not a permutation with 0 fixed).
 struct ParsedName {
   std::string task;
   Augmentation augmentation;
+  NameStyle style = NameStyle::Hrm;
 };
 std::optional<ParsedName> parse_puzzle_name(const std::string& name);
+// A plain task id: the un-augmented puzzle, whose test rows are the ground truth.
+bool is_original_puzzle(const std::string& name);
 
 // Content hash of a grid, and of a task: the sorted hashes of its pairs (input and output), so it
 // does not depend on the order of pairs or on which list (train/test) a pair is in, as the

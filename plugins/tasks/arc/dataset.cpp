@@ -16,6 +16,13 @@ using hrm::plugin::Error;
 std::vector<SourceTask> load_sources(const std::vector<std::string>& roots) {
   std::vector<SourceTask> out;
   for (const std::string& root : roots) {
+    if (fs::is_regular_file(root)) {
+      // TRM's Kaggle-style files: the subset named evaluation / evaluation2 is its test set.
+      const std::string stem = fs::path(root).stem().string();
+      const bool evaluation = stem.find("_evaluation_") != std::string::npos || stem.find("_evaluation2_") != std::string::npos;
+      for (Task& t : read_challenges_file(root)) out.push_back({std::move(t), evaluation, root});
+      continue;
+    }
     bool any = false;
     for (const char* folder : {"training", "evaluation"}) {
       const fs::path dir = fs::path(root) / folder;
@@ -99,6 +106,49 @@ std::vector<std::string> identifier_names(const std::vector<TaskPlan>& plans) {
   for (const TaskPlan& p : plans)
     for (const Augmentation& a : p.augmentations) names.push_back(puzzle_name(p.source->task.id, a));
   return names;
+}
+
+std::vector<TaskPlan> plans_from_identifiers(const std::vector<SourceTask>& tasks,
+                                             const std::vector<std::string>& names, int& unused) {
+  if (names.empty() || names[0] != "<blank>")
+    throw Error(HRM_E_FORMAT, "identifiers: entry 0 must be \"<blank>\" (a reference identifiers.json)");
+  std::map<std::string, const SourceTask*> by_id;
+  for (const SourceTask& t : tasks) {
+    auto [it, fresh] = by_id.emplace(t.task.id, &t);
+    // The reference names puzzles by file name only: two different files with one name would
+    // share identifiers there, and which one a row means cannot be told here.
+    if (!fresh && (task_hash(it->second->task) != task_hash(t.task) || it->second->evaluation != t.evaluation))
+      throw Error(HRM_E_INVALID_ARG, "task " + t.task.id + " is in " + it->second->origin + " and " + t.origin +
+                                         " with different content or role: give the folders the reference dataset was built from");
+  }
+  std::vector<TaskPlan> plans;
+  std::map<std::string, size_t> seen_task;  // task id -> its plan
+  std::map<std::string, size_t> seen_name;
+  for (size_t i = 1; i < names.size(); ++i) {
+    const std::string& name = names[i];
+    if (!seen_name.emplace(name, i).second)
+      throw Error(HRM_E_FORMAT, "identifiers[" + std::to_string(i) + "]: \"" + name + "\" repeats identifiers[" +
+                                    std::to_string(seen_name[name]) + "]");
+    const auto parsed = parse_puzzle_name(name);
+    if (!parsed) throw Error(HRM_E_FORMAT, "identifiers[" + std::to_string(i) + "]: \"" + name + "\" is not a puzzle name ({task}_t{0-7}_{colour mapping})");
+    auto task = by_id.find(parsed->task);
+    if (task == by_id.end())
+      throw Error(HRM_E_NOT_FOUND, "identifiers[" + std::to_string(i) + "]: task " + parsed->task + " (\"" + name +
+                                       "\") is in none of the --data folders");
+    if (auto it = seen_task.find(parsed->task); it != seen_task.end()) {
+      if (it->second + 1 != plans.size())
+        throw Error(HRM_E_FORMAT, "identifiers[" + std::to_string(i) + "]: task " + parsed->task +
+                                      "'s puzzles are not consecutive (a reference table lists a task with its augmentations)");
+    } else {
+      seen_task[parsed->task] = plans.size();
+      plans.push_back({task->second, {}});
+    }
+    if (puzzle_name(parsed->task, parsed->augmentation, parsed->style) != name)
+      throw Error(HRM_E_FORMAT, "identifiers[" + std::to_string(i) + "]: \"" + name + "\" is not in canonical form");
+    plans.back().augmentations.push_back(parsed->augmentation);
+  }
+  unused = int(by_id.size() - seen_task.size());
+  return plans;
 }
 
 namespace {

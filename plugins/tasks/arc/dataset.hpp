@@ -27,7 +27,10 @@ struct SourceTask {
 };
 
 // Every *.json task under <root>/training and <root>/evaluation of each root (a root must have at
-// least one of them), in root order, then folder order, then sorted file name.
+// least one of them), in root order, then folder order, then sorted file name. A root that is a
+// file is a Kaggle-style `*_challenges.json` collection (read_challenges_file, TRM's input); its
+// tasks are evaluation tasks when the file's subset is `evaluation` or `evaluation2`
+// (`..._evaluation_challenges.json`), training tasks otherwise.
 std::vector<SourceTask> load_sources(const std::vector<std::string>& roots);
 
 // Tasks that occur more than once (ARC-AGI-2 repeats most ARC-AGI-1 tasks) are merged:
@@ -58,6 +61,18 @@ std::vector<TaskPlan> plan_augmentations(const std::vector<SourceTask>& tasks, i
 
 // identifiers.json: "<blank>" at 0, then every puzzle name of every plan, in order.
 std::vector<std::string> identifier_names(const std::vector<TaskPlan>& plans);
+
+// The puzzles of a reference builder's identifiers.json, in its order, so that a checkpoint
+// trained on the reference's dataset finds its puzzle embedding rows (hrm-reference.md 4.4: the
+// reference assigns identifiers in the order of its os.scandir/glob/np.random draws, which
+// cannot be reproduced elsewhere, but every name spells its task and augmentation). names[0] is
+// "<blank>", then "{task}" or "{task}_t{tid}_{mapping}" (TRM: "{task}|||t{tid}|||{mapping}");
+// a task's names are consecutive (the
+// reference's group: the task and its augmentations). Throws naming the entry for a malformed
+// name, a task not in `tasks`, a repeated name or a task whose names are not consecutive.
+// `tasks` must outlive the plans; `unused` counts the tasks no name refers to.
+std::vector<TaskPlan> plans_from_identifiers(const std::vector<SourceTask>& tasks,
+                                             const std::vector<std::string>& names, int& unused);
 
 // The examples of one puzzle, encoded. Train: the training pairs (and the test pairs of a
 // non-evaluation task), each at a random offset shared by its input and output, except one example

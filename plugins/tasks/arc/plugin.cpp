@@ -36,6 +36,8 @@
 #include "hrm/hrm_encoder.h"
 #include "hrm/hrm_plugin.hpp"
 
+#include "common/config.hpp"
+
 #include <hrm/common/json.hpp>
 
 #include "augment.hpp"
@@ -77,6 +79,7 @@ struct Instance {
 
 Instance parse_instance(const hrm_blob* blob) {
   const std::string what = "arc instance";
+  arc::check_text_size(hrm::plugin::view(blob), what);   // before parsing (issue #24 item 7)
   const json::Value v = json::parse(hrm::plugin::view(blob), what);
   require(v.is_object(), HRM_E_FORMAT, what + ": expected a JSON object");
   Instance in;
@@ -106,17 +109,7 @@ Instance parse_instance(const hrm_blob* blob) {
 }
 
 void read_config(const char* config, Encoder& enc) {
-  if (!config || !*config) return;
-  toml::table root;
-  try {
-    root = toml::parse(config);
-  } catch (const toml::parse_error& err) {
-    throw Error(HRM_E_INVALID_ARG, std::string("arc config: ") + err.what());
-  }
-  const toml::node* task = root.get("task");
-  if (!task) return;
-  require(task->is_table(), HRM_E_INVALID_ARG, "arc config: [task] must be a table");
-  for (const auto& [key, value] : *task->as_table()) {
+  for (const auto& [key, value] : hrm::task::task_table(config, "arc config")) {
     const std::string k(key.str());
     if (k != "identifiers") continue;  // [task] may hold the runner's own keys too
     auto path = value.value<std::string>();
@@ -139,7 +132,7 @@ hrm_status* HRM_ABI get_spec(const hrm_encoder* e, hrm_encoder_spec* out) {
   const Encoder& enc = self_of(e);
   return guard(enc.host, [&] {
     hrm_encoder_spec s{};
-    s.caps = HRM_ENCODER_CAN_AUGMENT | HRM_ENCODER_CAN_RENDER;
+    s.caps = HRM_ENCODER_CAN_AUGMENT | HRM_ENCODER_CAN_RENDER | HRM_ENCODER_CAN_MASK;
     s.seq_len = arc::kSeqLen;
     s.vocab_size = arc::kVocabSize;
     s.pad_id = arc::kPad;
@@ -291,6 +284,19 @@ hrm_status* HRM_ABI render(const hrm_encoder* e, const hrm_blob* instance, const
   });
 }
 
+// The answer's size is the model's to choose, so most positions allow every token; only the
+// top-left cell must be a colour: without one crop() finds no grid and decode has no answer.
+hrm_status* HRM_ABI output_mask(const hrm_encoder* e, const hrm_blob* instance, hrm_tensor* mask) {
+  const Encoder& enc = self_of(e);
+  return guard(enc.host, [&] {
+    parse_instance(instance);  // a malformed instance is an error, as in encode
+    hrm::plugin::OutputMask m(arc::kSeqLen, arc::kVocabSize);
+    m.allow_range(0, arc::kColourOffset, int32_t(arc::kVocabSize) - 1);
+    for (int64_t i = 1; i < arc::kSeqLen; ++i) m.allow_range(i, 0, int32_t(arc::kVocabSize) - 1);
+    m.write(mask);
+  });
+}
+
 const void* HRM_ABI get_extension(const hrm_encoder*, const char*) { return nullptr; }
 
 void HRM_ABI destroy(const hrm_encoder* e) { delete static_cast<const Encoder*>(e->plugin_data); }
@@ -322,6 +328,7 @@ hrm_status* HRM_ABI factory_create(const hrm_factory*, const char* id, const hrm
     v.render = render;
     v.get_extension = get_extension;
     v.destroy = destroy;
+    v.output_mask = output_mask;
     *out = &enc.release()->vt;
   });
 }

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <hrm/common/error.hpp>
 #include <hrm/hrm_plugin.hpp>
 
 namespace hrm::arc {
@@ -23,9 +24,9 @@ void check_keys(const json::Value& v, const std::string& where, std::initializer
     const std::string& key = v.object[i].first;
     bool known = false;
     for (auto a : allowed) known = known || key == a;
-    if (!known) fail(where + ": unknown key \"" + key + "\"");
+    if (!known) fail(where + ": unknown key \"" + common::printable(key) + "\"");
     for (size_t j = 0; j < i; ++j)
-      if (v.object[j].first == key) fail(where + ": duplicate key \"" + key + "\"");
+      if (v.object[j].first == key) fail(where + ": duplicate key \"" + common::printable(key) + "\"");
   }
 }
 
@@ -74,7 +75,16 @@ Grid grid_from_json(const json::Value& v, const std::string& where) {
   return g;
 }
 
-Grid parse_grid(std::string_view text, const std::string& where) { return grid_from_json(json::parse(text, where), where); }
+void check_text_size(std::string_view text, const std::string& where) {
+  if (text.size() > kMaxTextBytes)
+    fail(where + ": " + std::to_string(text.size()) + " bytes, more than any ARC task (at most " +
+         std::to_string(kMaxTextBytes) + ")");
+}
+
+Grid parse_grid(std::string_view text, const std::string& where) {
+  check_text_size(text, where);
+  return grid_from_json(json::parse(text, where), where);
+}
 
 std::string grid_to_json(const Grid& g) {
   std::string s = "[";
@@ -90,7 +100,11 @@ std::string grid_to_json(const Grid& g) {
 }
 
 Task parse_task(std::string_view text, const std::string& id) {
-  const json::Value doc = json::parse(text, id);
+  check_text_size(text, id);
+  return task_from_json(json::parse(text, id), id);
+}
+
+Task task_from_json(const json::Value& doc, const std::string& id) {
   check_keys(doc, id, {"train", "test", "name"});
   const json::Value* train = doc.find("train");
   const json::Value* test = doc.find("test");
@@ -104,6 +118,50 @@ Task parse_task(std::string_view text, const std::string& id) {
   if (t.train.empty()) fail(id + ": train: no demonstration pairs");
   if (t.test.empty()) fail(id + ": test: no test pairs");
   return t;
+}
+
+namespace {
+
+std::string read_all(const std::string& path, std::size_t max) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(HRM_E_IO, "cannot read " + path);
+  std::ostringstream s;
+  s << f.rdbuf();
+  if (s.str().size() > max)
+    fail(path + ": " + std::to_string(s.str().size()) + " bytes, more than " + std::to_string(max) + " (not an ARC file)");
+  return s.str();
+}
+
+}  // namespace
+
+std::vector<Task> read_challenges_file(const std::string& path) {
+  constexpr std::size_t kMaxCollection = std::size_t(64) << 20;  // the published files are a few MB
+  const json::Value doc = json::parse(read_all(path, kMaxCollection), path);
+  if (!doc.is_object()) fail(path + ": expected a JSON object of tasks by id");
+  std::vector<Task> tasks;
+  for (const auto& [id, v] : doc.object) {
+    for (const Task& t : tasks)
+      if (t.id == id) fail(path + ": duplicate task \"" + common::printable(id) + "\"");
+    if (id.empty() || id.find_first_of("/\\") != std::string::npos) fail(path + ": bad task id \"" + common::printable(id) + "\"");
+    tasks.push_back(task_from_json(v, id));
+  }
+  const std::string suffix = "_challenges.json";
+  if (path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    const std::string solutions = path.substr(0, path.size() - suffix.size()) + "_solutions.json";
+    if (std::filesystem::is_regular_file(solutions)) {
+      const json::Value sol = json::parse(read_all(solutions, kMaxCollection), solutions);
+      if (!sol.is_object()) fail(solutions + ": expected a JSON object of test outputs by task id");
+      for (Task& t : tasks) {
+        const json::Value* outs = sol.find(t.id);
+        if (!outs) fail(solutions + ": no outputs for task " + t.id);
+        if (!outs->is_array() || outs->array.size() != t.test.size())
+          fail(solutions + ": task " + t.id + ": expected a list of " + std::to_string(t.test.size()) + " test outputs");
+        for (std::size_t i = 0; i < t.test.size(); ++i)
+          t.test[i].output = grid_from_json(outs->array[i], solutions + ": " + t.id + "[" + std::to_string(i) + "]");
+      }
+    }
+  }
+  return tasks;
 }
 
 Task read_task_file(const std::string& path) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <cstddef>
 #include <string_view>
 #include <vector>
 
@@ -40,6 +41,13 @@ struct Task {
   std::vector<Pair> train, test;
 };
 
+// The largest ARC text read (a task file, an instance line, a grid): the biggest published task
+// is well under 100 KB. Checked before parsing: a 6 MB line used to cost 10 s and 480 MB of JSON values
+// before it was refused for having more than 30 columns (issue #24).
+constexpr std::size_t kMaxTextBytes = std::size_t(1) << 20;
+// Throws HRM_E_FORMAT "<where>: N bytes, more than any ARC task" when text is larger.
+void check_text_size(std::string_view text, const std::string& where);
+
 // Grid from a parsed JSON value: a list of 1..30 rows of equal length 1..30, integers 0..9.
 // Throws hrm::plugin::Error(HRM_E_FORMAT) "<where>: row R column C: ..." (0-based positions).
 Grid grid_from_json(const common::json::Value& v, const std::string& where);
@@ -55,5 +63,11 @@ std::string grid_to_json(const Grid& g);
 Task parse_task(std::string_view text, const std::string& id);
 // Reads path; the id is the file name without its extension.
 Task read_task_file(const std::string& path);
+// The same checks on a parsed task object.
+Task task_from_json(const common::json::Value& doc, const std::string& id);
+// A Kaggle-style collection, as TRM's builder reads it: `<prefix>_<subset>_challenges.json`, an
+// object of tasks by id (in file order), with the test outputs from the sibling
+// `<prefix>_<subset>_solutions.json` (id -> list of output grids) when it exists.
+std::vector<Task> read_challenges_file(const std::string& path);
 
 }  // namespace hrm::arc

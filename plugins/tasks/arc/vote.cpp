@@ -128,7 +128,7 @@ Grid prediction_grid(const common::json::Value& v, const std::string& where) {
 
 void add_ground_truth(const std::vector<TestRow>& rows, Voter& voter) {
   for (const TestRow& r : rows)
-    if (!r.puzzle.empty() && r.puzzle.find('_') == std::string::npos) voter.add_test(r.puzzle, r.input, r.label);
+    if (!r.puzzle.empty() && is_original_puzzle(r.puzzle)) voter.add_test(r.puzzle, r.input, r.label);
 }
 
 Tally vote_predictions(const std::vector<TestRow>& rows, std::string_view jsonl, const std::string& where, Voter& voter) {

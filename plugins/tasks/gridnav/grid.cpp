@@ -1,6 +1,7 @@
 #include "grid.hpp"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <utility>
 
@@ -175,8 +176,9 @@ ScenarioFile parse_scen(std::string_view text, const Grid& map, std::string_view
       }
     }
     if (!ok) continue;
-    if (!to_double(f[8], s.optimal) || s.optimal < 0) {
-      fail("optimal length is not a non-negative number: '" + std::string(f[8]) + "'");
+    // strtod also reads "inf" and "nan", which then matched any path (issue #24): finite only.
+    if (!to_double(f[8], s.optimal) || !std::isfinite(s.optimal) || s.optimal < 0) {
+      fail("optimal length is not a finite non-negative number: '" + std::string(f[8]) + "'");
       continue;
     }
     if (!map_name.empty() && base_name(s.map) != base_name(map_name)) {

@@ -104,9 +104,11 @@ Result<Path> astar(const Grid& g, Cell start, Cell goal, const MoveModel& model,
   open.emplace(heuristic(start, goal, model.moves), -0.0, s);
   Path path;
   while (!open.empty()) {
-    auto [f, neg_g, i] = open.top();
+    // Plain variables, not a structured binding: lambdas cannot capture those before C++20
+    // (clang, which the fuzz build uses, refuses it).
+    const double neg_g = std::get<1>(open.top());
+    const int i = std::get<2>(open.top());
     open.pop();
-    (void)f;
     const auto ui = static_cast<std::size_t>(i);
     if (closed[ui]) continue;
     closed[ui] = 1;
@@ -138,7 +140,8 @@ std::vector<double> distances(const Grid& g, Cell source, const MoveModel& model
   d[static_cast<std::size_t>(g.index(source))] = 0;
   open.emplace(0.0, g.index(source));
   while (!open.empty()) {
-    auto [di, i] = open.top();
+    const auto [di_, i] = open.top();   // di_ copied below: a lambda cannot capture a binding (C++17)
+    const double di = di_;
     open.pop();
     if (di > d[static_cast<std::size_t>(i)]) continue;  // a stale entry
     for_each_move(g, i, model, space, {}, [&](int j, double cost) {

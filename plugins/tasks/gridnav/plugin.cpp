@@ -19,9 +19,12 @@
 
 #include <toml++/toml.h>
 
+#include "common/limits.hpp"
+
 #include "hrm/hrm_encoder.h"
 #include "hrm/hrm_plugin.hpp"
 
+#include "common/config.hpp"
 #include "common/dihedral.hpp"
 
 #include "augment.hpp"
@@ -56,6 +59,7 @@ struct Encoder {
   const hrm_host* host = nullptr;
   Options opt;
   int64_t seq_len() const { return int64_t{opt.window} * opt.window; }
+  int64_t vocab_size() const { return opt.model.terrain ? 7 : 6; }  // swamp has its own token
 };
 
 const Encoder& self_of(const hrm_encoder* e) { return *static_cast<const Encoder*>(e->plugin_data); }
@@ -84,11 +88,7 @@ double get_number(const toml::node& v, const std::string& name) {
 
 Options parse_config(const char* config) {
   Options o;
-  const toml::table root = parse_toml(config, "gridnav config");
-  const toml::node* task = root.get("task");
-  if (!task) return o;
-  require(task->is_table(), HRM_E_INVALID_ARG, "gridnav config: [task] must be a table");
-  for (const auto& [key, value] : *task->as_table()) {
+  for (const auto& [key, value] : hrm::task::task_table(config, "gridnav config")) {
     const std::string k(key.str()), name = "config [task]." + k;
     if (k == "moves") {
       const int64_t m = get_int(value, name);
@@ -134,9 +134,10 @@ hrm_status* HRM_ABI get_spec(const hrm_encoder* e, hrm_encoder_spec* out) {
   const Encoder& enc = self_of(e);
   return guard(enc.host, [&] {
     hrm_encoder_spec s{};
-    s.caps = HRM_ENCODER_CAN_SOLVE | HRM_ENCODER_CAN_GENERATE | HRM_ENCODER_CAN_AUGMENT | HRM_ENCODER_CAN_RENDER;
+    s.caps = HRM_ENCODER_CAN_SOLVE | HRM_ENCODER_CAN_GENERATE | HRM_ENCODER_CAN_AUGMENT | HRM_ENCODER_CAN_RENDER |
+             HRM_ENCODER_CAN_MASK;
     s.seq_len = enc.seq_len();
-    s.vocab_size = enc.opt.model.terrain ? 7 : 6;
+    s.vocab_size = enc.vocab_size();
     s.pad_id = gn::kPad;
     s.ignore_label_id = 0;
     s.num_puzzle_identifiers = 1;
@@ -169,6 +170,16 @@ hrm_status* HRM_ABI split(const hrm_encoder* e, const hrm_blob* text, size_t* of
   });
 }
 
+// The model's tokens of an instance: its inputs, or with_marks its labels (the path). What the
+// robot's centre cannot enter (the footprint inflation) is encoded as blocked.
+std::vector<int32_t> tokens_of(const Encoder& enc, const gn::Instance& in, bool with_marks) {
+  std::vector<uint8_t> inflated = gn::free_space(in.grid, enc.opt.model);
+  for (auto& c : inflated) c = !c;
+  gn::Instance shown = in;
+  if (!with_marks) shown.marks.assign(in.grid.cells.size(), 0);
+  return gn::to_tokens(shown, enc.opt.window, inflated, with_marks, enc.opt.model.terrain);
+}
+
 hrm_status* HRM_ABI encode(const hrm_encoder* e, const hrm_blob* instance, hrm_tensor* tokens, hrm_tensor* labels,
                            int32_t* has_labels, int32_t* puzzle_id) {
   const Encoder& enc = self_of(e);
@@ -187,12 +198,10 @@ hrm_status* HRM_ABI encode(const hrm_encoder* e, const hrm_blob* instance, hrm_t
     } else if (auto path = gn::astar(in.grid, in.start, in.goal, enc.opt.model); !path) {
       throw Error(HRM_E_FORMAT, "gridnav instance: " + path.error().message);
     }
-    std::vector<uint8_t> inflated = gn::free_space(in.grid, enc.opt.model);
-    for (auto& c : inflated) c = !c;  // encode what the robot's centre cannot enter as blocked
-    auto t = gn::to_tokens(puzzle, enc.opt.window, inflated, false, enc.opt.model.terrain);
+    auto t = tokens_of(enc, puzzle, false);
     std::copy(t.begin(), t.end(), tok);
     if (lab && answer) {
-      auto l = gn::to_tokens(in, enc.opt.window, inflated, true, enc.opt.model.terrain);
+      auto l = tokens_of(enc, in, true);
       std::copy(l.begin(), l.end(), lab);
     }
     if (has_labels) *has_labels = (lab && answer) ? 1 : 0;
@@ -295,7 +304,9 @@ hrm_status* HRM_ABI generate(const hrm_encoder* e, uint64_t seed, const char* op
         require(b.has_value(), HRM_E_INVALID_ARG, name + " must be true or false");
         o.unique_path = *b;
       } else if (k == "max_attempts") {
-        o.max_attempts = static_cast<int>(get_int(value, name));
+        const int64_t v = get_int(value, name);
+        require(v >= 1 && v <= hrm::task::kMaxGenerateAttempts, HRM_E_INVALID_ARG, name + " must be in 1..1000");
+        o.max_attempts = static_cast<int>(v);
       } else {
         throw Error(HRM_E_INVALID_ARG, "generate options: unknown key '" + k +
                                            "' (kind, size, width, height, density, room, min_path, unique_path, "
@@ -351,6 +362,21 @@ hrm_status* HRM_ABI render(const hrm_encoder* e, const hrm_blob* instance, const
   });
 }
 
+// A cell the robot can stand on is free (or swamp) or on the path; blocked cells, S, G and the
+// window outside the grid (PAD) keep their input token.
+hrm_status* HRM_ABI output_mask(const hrm_encoder* e, const hrm_blob* instance, hrm_tensor* mask) {
+  const Encoder& enc = self_of(e);
+  return guard(enc.host, [&] {
+    const auto tokens = tokens_of(enc, parse_instance(enc, instance), false);
+    hrm::plugin::OutputMask m(enc.seq_len(), enc.vocab_size());
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      m.allow(int64_t(i), tokens[i]);
+      if (tokens[i] == gn::kFreeToken || tokens[i] == gn::kSwampToken) m.allow(int64_t(i), gn::kPathToken);
+    }
+    m.write(mask);
+  });
+}
+
 const void* HRM_ABI get_extension(const hrm_encoder*, const char*) { return nullptr; }
 
 void HRM_ABI destroy(const hrm_encoder* e) { delete static_cast<const Encoder*>(e->plugin_data); }
@@ -383,6 +409,7 @@ hrm_status* HRM_ABI factory_create(const hrm_factory*, const char* id, const hrm
     v.render = render;
     v.get_extension = get_extension;
     v.destroy = destroy;
+    v.output_mask = output_mask;
     *out = &enc->vt;
   });
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/csv.hpp"
+
 namespace hrm::maze {
 namespace {
 
@@ -94,14 +96,9 @@ std::string format_maze(const Maze& m, bool multiline) {
 }
 
 Result<CsvRecord> parse_csv_record(std::string_view line) {
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  std::vector<std::string_view> fields;
-  for (;;) {
-    auto comma = line.find(',');
-    fields.push_back(line.substr(0, comma));
-    if (comma == std::string_view::npos) break;
-    line.remove_prefix(comma + 1);
-  }
+  auto record = hrm::task::csv::parse_record(line);
+  if (!record) return record.error();
+  const std::vector<std::string>& fields = *record;
   if (fields.size() != 4)
     return Error{"wrong number of CSV fields: " + std::to_string(fields.size()) +
                  ", expected 4 (source,question,answer,rating)"};
@@ -117,7 +114,9 @@ Result<CsvRecord> parse_csv_record(std::string_view line) {
 }
 
 std::string format_csv_record(const CsvRecord& rec) {
-  return rec.source + "," + rec.question.cells + "," + (rec.answer ? rec.answer->cells : "") + "," + rec.rating;
+  using hrm::task::csv::quote;  // a source or rating with ',' or '"' must read back as one field
+  return quote(rec.source) + "," + rec.question.cells + "," + (rec.answer ? rec.answer->cells : "") + "," +
+         quote(rec.rating);
 }
 
 std::vector<std::int32_t> to_tokens(const Maze& m, int canvas) {

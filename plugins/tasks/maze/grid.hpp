@@ -58,7 +58,8 @@ Result<Maze> parse_maze(std::string_view text);
 std::string format_maze(const Maze& maze, bool multiline = false);
 
 // One row of the reference CSV (`source,question,answer,rating`, as in
-// sapientinc/maze-30x30-hard-1k). Fields are not trimmed: spaces are open cells.
+// sapientinc/maze-30x30-hard-1k), RFC 4180: a field may be quoted ("#S  G#", "a""b"), and a
+// quoted field may hold a block of lines. Unquoted fields are not trimmed: spaces are open cells.
 struct CsvRecord {
   std::string source;
   Maze question;

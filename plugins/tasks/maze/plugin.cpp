@@ -17,13 +17,19 @@
 // Augmentation k: 0..7 are the dihedral ids of the reference (0 identity); larger
 // ids map to one of the 7 non-identity transforms by a hash of k.
 #include <cstring>
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include <toml++/toml.h>
 
+#include "common/limits.hpp"
+
 #include "hrm/hrm_encoder.h"
 #include "hrm/hrm_plugin.hpp"
 
+#include "common/config.hpp"
+#include "common/csv.hpp"
 #include "common/dihedral.hpp"
 
 #include "augment.hpp"
@@ -55,19 +61,8 @@ struct Encoder {
 
 // The [task] table of the instance config; only `canvas` is known.
 int parse_canvas(const char* config) {
-  if (!config || !*config) return mz::kCanvas;
-  toml::table root;
-  try {
-    root = toml::parse(config);
-  } catch (const toml::parse_error& err) {
-    throw Error(HRM_E_INVALID_ARG, "maze config: " + std::string(err.description()) + " (line " +
-                                       std::to_string(err.source().begin.line) + ")");
-  }
-  const toml::node* task = root.get("task");
-  if (!task) return mz::kCanvas;
-  require(task->is_table(), HRM_E_INVALID_ARG, "maze config: [task] must be a table");
   int canvas = mz::kCanvas;
-  for (const auto& [key, value] : *task->as_table()) {
+  for (const auto& [key, value] : hrm::task::task_table(config, "maze config")) {
     require(key.str() == "canvas", HRM_E_INVALID_ARG,
             "maze config: unknown key [task]." + std::string(key.str()) + " (canvas)");
     auto c = value.value_exact<int64_t>();
@@ -145,7 +140,8 @@ mz::Result<mz::Maze> parse_solution(std::string_view text) {
 hrm_status* HRM_ABI get_spec(const hrm_encoder* e, hrm_encoder_spec* out) {
   return guard(self_of(e).host, [&] {
     hrm_encoder_spec s{};
-    s.caps = HRM_ENCODER_CAN_SOLVE | HRM_ENCODER_CAN_GENERATE | HRM_ENCODER_CAN_AUGMENT | HRM_ENCODER_CAN_RENDER;
+    s.caps = HRM_ENCODER_CAN_SOLVE | HRM_ENCODER_CAN_GENERATE | HRM_ENCODER_CAN_AUGMENT | HRM_ENCODER_CAN_RENDER |
+             HRM_ENCODER_CAN_MASK;
     s.seq_len = self_of(e).seq_len();
     s.vocab_size = mz::kVocabSize;
     s.pad_id = 0;
@@ -175,13 +171,23 @@ hrm_status* HRM_ABI split(const hrm_encoder* e, const hrm_blob* text, size_t* of
       std::string_view line = line_at(i, next);
       // Only truly empty lines separate records: a line of spaces is an open maze row.
       // There are no comment lines, since maze rows usually start with '#'.
-      if (line.empty() || line.rfind("source,", 0) == 0) {
+      if (line.empty()) {
         i = next;
         continue;
       }
       size_t end = i + line.size(), after = next;
       const size_t n = line.size();
-      if (n <= static_cast<size_t>(mz::kMaxSize) && line.find(',') == std::string_view::npos) {
+      if (line.find(',') != std::string_view::npos || line.front() == '"') {
+        // A CSV record (RFC 4180): up to the first line break outside quotes, so a quoted field
+        // may hold a block maze; the optional header is skipped.
+        end = hrm::task::csv::record_end(s, i);
+        after = std::min(end + 1, s.size() + 1);
+        if (end > i && s[end - 1] == '\r') --end;
+        if (hrm::task::csv::is_header(s.substr(i, end - i), "source")) {
+          i = after;
+          continue;
+        }
+      } else if (n <= static_cast<size_t>(mz::kMaxSize)) {
         // Block if n-1 more lines of length n follow.
         size_t j = next, k = 1, block_end = end;
         while (k < n && j < s.size()) {
@@ -292,15 +298,23 @@ hrm_status* HRM_ABI generate(const hrm_encoder* e, uint64_t seed, const char* op
     o.n = enc.canvas;  // the default size fills the canvas
     auto integer = [&t](const char* key, int fallback) {
       if (!t.contains(key)) return fallback;
-      auto v = t[key].value<int64_t>();
-      require(v.has_value(), HRM_E_INVALID_ARG, std::string("option '") + key + "' must be an integer");
+      // value_exact: value<int64_t>() converts a float such as 8e39 to int64, undefined behaviour
+      // (found by fuzz/config_task); the range check keeps the narrowing below exact.
+      auto v = t[key].value_exact<int64_t>();
+      require(v.has_value() && *v >= INT32_MIN && *v <= INT32_MAX, HRM_E_INVALID_ARG,
+              std::string("option '") + key + "' must be an integer");
       return static_cast<int>(*v);
     };
     for (const auto& [key, value] : t) {
       const std::string_view k = key.str();
       if (k == "size") o.n = integer("size", o.n);
       else if (k == "min_path_length") o.min_path_length = integer("min_path_length", o.min_path_length);
-      else if (k == "max_attempts") o.max_attempts = integer("max_attempts", o.max_attempts);
+      else if (k == "max_attempts") {
+        const auto v = t[key].value_exact<int64_t>();
+        require(v && *v >= 1 && *v <= hrm::task::kMaxGenerateAttempts, HRM_E_INVALID_ARG,
+                "option 'max_attempts' must be an integer in 1..1000");
+        o.max_attempts = static_cast<int>(*v);
+      }
       else if (k == "loop_fraction") {
         auto v = value.value<double>();
         require(v.has_value(), HRM_E_INVALID_ARG, "option 'loop_fraction' must be a number");
@@ -367,6 +381,25 @@ hrm_status* HRM_ABI render(const hrm_encoder* e, const hrm_blob* instance, const
   });
 }
 
+// Walls, S and G stay; an open cell is open or on the path; the canvas outside the maze is PAD.
+hrm_status* HRM_ABI output_mask(const hrm_encoder* e, const hrm_blob* instance, hrm_tensor* mask) {
+  const Encoder& enc = self_of(e);
+  return guard(enc.host, [&] {
+    const Instance in = parse_fitting(enc, instance);
+    const auto tokens = mz::to_tokens(in.maze, enc.canvas);
+    const auto token = [](char c) { return static_cast<int32_t>(mz::kCharset.find(c) + 1); };
+    hrm::plugin::OutputMask m(enc.seq_len(), mz::kVocabSize);
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      m.allow(int64_t(i), tokens[i]);
+      if (tokens[i] == token(mz::kOpen) || tokens[i] == token(mz::kPath)) {
+        m.allow(int64_t(i), token(mz::kOpen));
+        m.allow(int64_t(i), token(mz::kPath));
+      }
+    }
+    m.write(mask);
+  });
+}
+
 const void* HRM_ABI get_extension(const hrm_encoder*, const char*) { return nullptr; }
 
 void HRM_ABI destroy(const hrm_encoder* e) { delete static_cast<const Encoder*>(e->plugin_data); }
@@ -399,6 +432,7 @@ hrm_status* HRM_ABI factory_create(const hrm_factory*, const char* id, const hrm
     v.render = render;
     v.get_extension = get_extension;
     v.destroy = destroy;
+    v.output_mask = output_mask;
     *out = &enc->vt;
   });
 }

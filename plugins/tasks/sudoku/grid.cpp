@@ -1,6 +1,9 @@
 #include "grid.hpp"
 
+#include <algorithm>
 #include <cctype>
+
+#include "common/csv.hpp"
 
 namespace hrm::sudoku {
 namespace {
@@ -18,20 +21,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
-}
-
-// Splits on '\n', dropping a trailing '\r' from each line.
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    std::size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    if (nl == std::string_view::npos) break;
-    text.remove_prefix(nl + 1);
-  }
-  return lines;
 }
 
 Status maybe_check(const Grid& g, bool check) { return check ? check_givens(g) : Status{}; }
@@ -191,13 +180,10 @@ Result<Grid> parse_json(std::string_view text, bool check_contradictions) {
 }
 
 Result<CsvRecord> parse_csv_record(std::string_view line, bool check_contradictions) {
+  auto record = hrm::task::csv::parse_record(line);
+  if (!record) return record.error();
   std::vector<std::string_view> fields;
-  for (;;) {
-    std::size_t comma = line.find(',');
-    fields.push_back(trim(line.substr(0, comma)));
-    if (comma == std::string_view::npos) break;
-    line.remove_prefix(comma + 1);
-  }
+  for (const std::string& f : *record) fields.push_back(trim(f));
   if (fields.size() != 4)
     return Error{"wrong number of CSV fields: " + std::to_string(fields.size()) +
                  ", expected 4 (source,question,answer,rating)"};
@@ -217,15 +203,26 @@ Result<CsvRecord> parse_csv_record(std::string_view line, bool check_contradicti
 
 Result<std::vector<CsvRecord>> parse_csv(std::string_view text, bool check_contradictions) {
   std::vector<CsvRecord> out;
-  auto lines = split_lines(text);
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    std::string_view line = trim(lines[i]);
-    if (line.empty()) continue;
-    if (i == 0 && line.rfind("source,", 0) == 0) continue;  // optional header
-    auto rec = parse_csv_record(line, check_contradictions);
-    if (!rec)
-      return Error{"line " + std::to_string(i + 1) + ": " + rec.error().message, rec.error().row, rec.error().col};
-    out.push_back(std::move(rec).value());
+  int line_no = 1;  // of the record's first line: a quoted field may span lines
+  bool first = true;
+  for (std::size_t begin = 0; begin < text.size();) {
+    const std::size_t end = hrm::task::csv::record_end(text, begin);
+    const std::string_view record = text.substr(begin, end - begin);
+    const int lines = 1 + static_cast<int>(std::count(record.begin(), record.end(), '\n'));
+    begin = end + 1;
+    if (trim(record).empty()) {
+      line_no += lines;
+      continue;
+    }
+    const bool header = first && hrm::task::csv::is_header(record, "source");  // optional header
+    first = false;
+    if (!header) {
+      auto rec = parse_csv_record(trim(record), check_contradictions);
+      if (!rec)
+        return Error{"line " + std::to_string(line_no) + ": " + rec.error().message, rec.error().row, rec.error().col};
+      out.push_back(std::move(rec).value());
+    }
+    line_no += lines;
   }
   return out;
 }
@@ -279,8 +276,9 @@ std::string format_json(const Grid& grid) {
 }
 
 std::string format_csv_record(const CsvRecord& rec) {
-  return rec.source + "," + format_line(rec.question) + "," + (rec.answer ? format_line(*rec.answer) : "") + "," +
-         rec.rating;
+  using hrm::task::csv::quote;  // a source or rating with ',' or '"' must read back as one field
+  return quote(rec.source) + "," + format_line(rec.question) + "," + (rec.answer ? format_line(*rec.answer) : "") +
+         "," + quote(rec.rating);
 }
 
 std::string format_like(const Grid& grid, const Parsed& like) {

@@ -76,10 +76,10 @@ int char_digit(char c);
 // pass false to read model predictions, which may be inconsistent.
 Result<Grid> parse_line(std::string_view line, bool check_contradictions = true);
 Result<Grid> parse_json(std::string_view text, bool check_contradictions = true);
-// One CSV row (no header).
+// One CSV row (no header), RFC 4180: fields may be quoted ("q", "a""b"); fields are trimmed.
 Result<CsvRecord> parse_csv_record(std::string_view line, bool check_contradictions = true);
-// A whole CSV file; the header line `source,question,answer,rating` is optional.
-// Errors name the 1-based line number.
+// A whole CSV file, LF or CRLF line ends; the header `source,question,answer,rating` (quoted or
+// not) is optional. Errors name the 1-based line number.
 Result<std::vector<CsvRecord>> parse_csv(std::string_view text, bool check_contradictions = true);
 
 // A puzzle read by parse_puzzle, with what is needed to write an answer back in

@@ -13,12 +13,19 @@
 // a JSON grid (may span lines). generate() writes CSV rows `generated,q,a,rating`.
 // Augmentation k != 0 is Transform::random(shape, seed = k); 0 is the identity.
 #include <cstring>
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include <toml++/toml.h>
 
+#include "common/limits.hpp"
+
 #include "hrm/hrm_encoder.h"
 #include "hrm/hrm_plugin.hpp"
+
+#include "common/config.hpp"
+#include "common/csv.hpp"
 
 #include "augment.hpp"
 #include "generator.hpp"
@@ -95,7 +102,8 @@ hrm_status* HRM_ABI get_spec(const hrm_encoder* e, hrm_encoder_spec* out) {
   const Encoder& enc = self_of(e);
   return guard(enc.host, [&] {
     hrm_encoder_spec s{};
-    s.caps = HRM_ENCODER_CAN_SOLVE | HRM_ENCODER_CAN_GENERATE | HRM_ENCODER_CAN_AUGMENT | HRM_ENCODER_CAN_RENDER;
+    s.caps = HRM_ENCODER_CAN_SOLVE | HRM_ENCODER_CAN_GENERATE | HRM_ENCODER_CAN_AUGMENT | HRM_ENCODER_CAN_RENDER |
+             HRM_ENCODER_CAN_MASK;
     s.seq_len = sk::seq_len(enc.shape);
     s.vocab_size = sk::vocab_size(enc.shape);
     s.pad_id = 0;
@@ -107,7 +115,8 @@ hrm_status* HRM_ABI get_spec(const hrm_encoder* e, hrm_encoder_spec* out) {
 }
 
 // Records: non-empty lines, except '#' comments and the CSV header; a line starting
-// with '[' begins a JSON grid that runs to its matching ']'.
+// with '[' begins a JSON grid that runs to its matching ']'. A CSV record ends at the first line
+// break outside quotes (RFC 4180, common/csv.hpp), so a quoted field may span lines.
 hrm_status* HRM_ABI split(const hrm_encoder* e, const hrm_blob* text, size_t* offset, hrm_blob* record) {
   return guard(self_of(e).host, [&] {
     require(offset != nullptr && record != nullptr, HRM_E_INVALID_ARG, "split: NULL offset or record");
@@ -118,12 +127,18 @@ hrm_status* HRM_ABI split(const hrm_encoder* e, const hrm_blob* text, size_t* of
       if (eol == std::string_view::npos) eol = s.size();
       std::string_view line = s.substr(i, eol - i);
       size_t first = line.find_first_not_of(" \t\r");
-      if (first == std::string_view::npos || line[first] == '#' || line.substr(first).rfind("source,", 0) == 0) {
+      if (first == std::string_view::npos || line[first] == '#') {
         i = eol + 1;
         continue;
       }
       size_t begin = i + first, end = eol;
-      if (line[first] == '[') {  // JSON: up to the bracket that closes the first one
+      if (line[first] != '[') {
+        end = eol = hrm::task::csv::record_end(s, begin);
+        if (hrm::task::csv::is_header(s.substr(begin, end - begin), "source")) {
+          i = eol + 1;
+          continue;
+        }
+      } else {  // JSON: up to the bracket that closes the first one
         int depth = 0;
         for (end = begin; end < s.size(); ++end) {
           depth += s[end] == '[' ? 1 : s[end] == ']' ? -1 : 0;
@@ -218,8 +233,11 @@ hrm_status* HRM_ABI solve(const hrm_encoder* e, const hrm_blob* instance, hrm_bl
 template <class T>
 T option(const toml::table& t, const char* key, T fallback) {
   if (!t.contains(key)) return fallback;
-  auto v = t[key].value<int64_t>();
-  require(v.has_value() && *v >= 0, HRM_E_INVALID_ARG, std::string("option '") + key + "' must be a non-negative integer");
+  // value_exact: value<int64_t>() converts a float such as 8e39 to int64, undefined behaviour
+  // (found by fuzz/config_task); the bound keeps the narrowing below exact.
+  auto v = t[key].value_exact<int64_t>();
+  require(v.has_value() && *v >= 0 && uint64_t(*v) <= uint64_t(std::numeric_limits<T>::max()), HRM_E_INVALID_ARG,
+          std::string("option '") + key + "' must be a non-negative integer in range");
   return static_cast<T>(*v);
 }
 
@@ -246,7 +264,10 @@ hrm_status* HRM_ABI generate(const hrm_encoder* e, uint64_t seed, const char* op
     o.target_givens = option(t, "givens", sk::GenerateOptions::default_givens(enc.shape));
     o.min_difficulty = option(t, "min_rating", o.min_difficulty);
     o.max_difficulty = option(t, "max_rating", o.max_difficulty);
-    o.max_attempts = option(t, "max_attempts", o.max_attempts);
+    const int64_t attempts = option<int64_t>(t, "max_attempts", o.max_attempts);   // checked before narrowing
+    require(attempts >= 1 && attempts <= hrm::task::kMaxGenerateAttempts, HRM_E_INVALID_ARG,
+            "generate options: max_attempts must be in 1..1000");
+    o.max_attempts = static_cast<int>(attempts);
     o.seed = seed;
     auto g = sk::generate(o);
     if (!g) throw Error(HRM_E_INVALID_ARG, "sudoku generate: " + g.error().message);
@@ -295,6 +316,22 @@ hrm_status* HRM_ABI render(const hrm_encoder* e, const hrm_blob* instance, const
   });
 }
 
+// A given keeps its digit; a blank becomes one of the digits (never blank, never PAD).
+hrm_status* HRM_ABI output_mask(const hrm_encoder* e, const hrm_blob* instance, hrm_tensor* mask) {
+  const Encoder& enc = self_of(e);
+  return guard(enc.host, [&] {
+    const sk::Parsed p = parse_instance(enc, instance);
+    const auto tokens = sk::to_tokens(p.grid);
+    const int32_t blank = 1, first_digit = 2, last_digit = enc.shape.n + 1;
+    hrm::plugin::OutputMask m(sk::seq_len(enc.shape), sk::vocab_size(enc.shape));
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      if (tokens[i] == blank) m.allow_range(int64_t(i), first_digit, last_digit);
+      else m.allow(int64_t(i), tokens[i]);
+    }
+    m.write(mask);
+  });
+}
+
 const void* HRM_ABI get_extension(const hrm_encoder*, const char*) { return nullptr; }
 
 void HRM_ABI destroy(const hrm_encoder* e) { delete static_cast<const Encoder*>(e->plugin_data); }
@@ -302,9 +339,13 @@ void HRM_ABI destroy(const hrm_encoder* e) { delete static_cast<const Encoder*>(
 // ---- factory and entry -------------------------------------------------------------
 
 hrm_status* HRM_ABI factory_create(const hrm_factory*, const char* id, const hrm_host* host,
-                                   const hrm_instance_params*, const void** out) {
+                                   const hrm_instance_params* params, const void** out) {
   return guard(host, [&] {
     require(id != nullptr && out != nullptr, HRM_E_INVALID_ARG, "create: NULL id or out");
+    // Sudoku has no instance options; a config naming one is a mistake to report, not to ignore.
+    for (const auto& [key, value] : hrm::task::task_table(params ? params->config : nullptr, "sudoku config"))
+      throw Error(HRM_E_INVALID_ARG, "sudoku config: unknown key [task]." + std::string(key.str()) +
+                                         " (sudoku encoders have no options)");
     const Class* cls = hrm::plugin::find_class(kClasses, id);
     require(cls != nullptr, HRM_E_NOT_FOUND, std::string("no sudoku encoder class '") + id + "'");
     auto* enc = new Encoder;
@@ -326,6 +367,7 @@ hrm_status* HRM_ABI factory_create(const hrm_factory*, const char* id, const hrm
     v.render = render;
     v.get_extension = get_extension;
     v.destroy = destroy;
+    v.output_mask = output_mask;
     *out = &enc->vt;
   });
 }

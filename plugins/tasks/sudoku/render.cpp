@@ -7,6 +7,7 @@ bool is_given(const Grid* givens, int r, int c) { return givens == nullptr || gi
 
 std::string render_text(const Grid& grid, const Grid* givens, bool color) {
   const Shape& s = grid.shape;
+  bool any_filled = false;
   std::string rule = "+";
   for (int b = 0; b < s.n / s.box_cols; ++b) rule += std::string(static_cast<std::size_t>(2 * s.box_cols + 1), '-') + "+";
   rule += "\n";
@@ -17,18 +18,25 @@ std::string render_text(const Grid& grid, const Grid* givens, bool color) {
       if (c % s.box_cols == 0) out += "| ";
       int v = grid.at(r, c);
       char ch = digit_char(v);
+      const bool filled = v != 0 && !is_given(givens, r, c);
+      any_filled = any_filled || filled;
       if (color && v != 0) {
-        out += is_given(givens, r, c) ? "\x1b[1m" : "\x1b[36m";
+        out += filled ? "\x1b[36m" : "\x1b[1m";
         out += ch;
         out += "\x1b[0m";
       } else {
         out += ch;
       }
-      out += ' ';
+      // Without colour a filled-in digit carries a mark, so the picture still tells the given
+      // digits from the found ones (a log file, a pipe).
+      out += !color && filled ? '*' : ' ';
     }
     out += "|\n";
   }
-  return out + rule;
+  out += rule;
+  if (any_filled)
+    out += color ? "\x1b[1mbold\x1b[0m: given, \x1b[36mcyan\x1b[0m: filled in\n" : "digit*: filled in, digit: given\n";
+  return out;
 }
 
 std::string render_svg(const Grid& grid, const Grid* givens, int cell_px) {

@@ -1,6 +1,7 @@
 #include "hrm/common/error.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -9,18 +10,61 @@
 
 namespace hrm::common {
 
-void fail(hrm_code code, const std::string &message) { throw Error(code, message); }
+// Messages often quote bytes of the file (names, keys): made printable here, once for every reader.
+void fail(hrm_code code, const std::string &message) { throw Error(code, printable(message, 4096)); }
+
+std::size_t utf8_length(std::string_view s) {
+    if (s.empty()) return 0;
+    const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char c = b(0);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n <= 1 || n > s.size()) return 1;
+    for (std::size_t i = 1; i < n; ++i)
+        if ((b(i) & 0xC0) != 0x80) return 1;
+    // Overlong forms, surrogates and code points above U+10FFFF are not valid UTF-8 either.
+    const std::uint32_t cp = n == 2 ? ((c & 0x1Fu) << 6 | (b(1) & 0x3Fu))
+                           : n == 3 ? ((c & 0x0Fu) << 12 | (b(1) & 0x3Fu) << 6 | (b(2) & 0x3Fu))
+                                    : ((c & 0x07u) << 18 | (b(1) & 0x3Fu) << 12 | (b(2) & 0x3Fu) << 6 | (b(3) & 0x3Fu));
+    const std::uint32_t min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) return 1;
+    return n;
+}
+
+std::string printable(std::string_view bytes, std::size_t max) {
+    std::string out;
+    std::size_t i = 0;
+    while (i < bytes.size() && i < max) {
+        const std::size_t n = utf8_length(bytes.substr(i));
+        const unsigned char c = static_cast<unsigned char>(bytes[i]);
+        if (n > 1 || (c >= 0x20 && c < 0x7F)) {
+            out.append(bytes.substr(i, n == 0 ? 1 : n));
+        } else {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02x", c);
+            out += hex;
+        }
+        i += n == 0 ? 1 : n;
+    }
+    if (i < bytes.size()) out += "...";
+    return out;
+}
 
 static std::string errno_text() { return std::strerror(errno); }
 
 MappedFile::MappedFile(const std::string &path) : path_(path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO must not hang the open (it is refused below); no effect on regular files.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) fail(HRM_E_IO, path + ": cannot open: " + errno_text());
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
         std::string e = errno_text();
         ::close(fd);
         fail(HRM_E_IO, path + ": cannot stat: " + e);
+    }
+    // A folder or a FIFO would fail in mmap with "No such device" (issue #24): say what it is.
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        fail(HRM_E_IO, path + (S_ISDIR(st.st_mode) ? ": is a folder, not a file" : ": is not a regular file"));
     }
     size_ = static_cast<std::size_t>(st.st_size);
     if (size_ > 0) {

@@ -73,7 +73,7 @@ private:
                 expect(':');
                 Value member = value(depth + 1);
                 for (const auto &kv : v.object)
-                    if (kv.first == key) error("duplicate key \"" + key + "\"");
+                    if (kv.first == key) error("duplicate key \"" + printable(key) + "\"");
                 v.object.emplace_back(std::move(key), std::move(member));
                 skip_ws();
                 if (peek() == ',') { ++pos_; continue; }
@@ -103,7 +103,8 @@ private:
         if (c == 'f') { literal("false"); v.type = Value::Type::Bool; return v; }
         if (c == 'n') { literal("null"); return v; }
         if (c == '-' || (c >= '0' && c <= '9')) return number();
-        error(std::string("unexpected character '") + c + "'");
+        // The whole character (a byte of it could not be printed), escaped if it is not valid UTF-8.
+        error("unexpected character '" + printable(s_.substr(pos_, utf8_length(s_.substr(pos_)))) + "'");
     }
 
     Value number() {
@@ -176,6 +177,13 @@ private:
             ++pos_;
             if (c == '"') return out;
             if (static_cast<unsigned char>(c) < 0x20) error("control character in string");
+            if (static_cast<unsigned char>(c) >= 0x80) {   // RFC 8259: JSON text is UTF-8
+                const std::size_t n = utf8_length(s_.substr(pos_ - 1));
+                if (n == 1) { --pos_; error("invalid UTF-8 in string"); }
+                out.append(s_.substr(pos_ - 1, n));
+                pos_ += n - 1;
+                continue;
+            }
             if (c != '\\') { out += c; continue; }
             char e = peek();
             ++pos_;

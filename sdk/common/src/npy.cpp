@@ -44,7 +44,7 @@ public:
             if (key == "descr") { descr = str(); have_descr = true; }
             else if (key == "fortran_order") { fortran = boolean(); have_fortran = true; }
             else if (key == "shape") { shape = tuple(); have_shape = true; }
-            else error("unexpected key '" + key + "'");
+            else error("unexpected key '" + printable(key) + "'");
             ws();
             if (peek() == ',') { ++pos_; continue; }
             ws();
@@ -135,7 +135,7 @@ NpyArray read_npy(const std::string &path) {
     for (const auto &e : kDescrs)
         if (descr == e.descr) { a.dtype = e.dtype; known = true; }
     if (!known)
-        fail(HRM_E_FORMAT, path + ": unsupported dtype '" + descr + "' (int32, uint8, float32, int64, float64 little-endian)");
+        fail(HRM_E_FORMAT, path + ": unsupported dtype '" + printable(descr) + "' (int32, uint8, float32, int64, float64 little-endian)");
     const std::uint64_t have = size - hstart - hlen;
     std::uint64_t count = 1;   // element count, checked against the file size as it grows
     for (auto d : a.shape) {

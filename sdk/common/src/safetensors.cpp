@@ -12,7 +12,7 @@ std::size_t dtype_size(DType t) {
         case DType::F32: case DType::I32: return 4;
         case DType::F64: case DType::I64: return 8;
         case DType::BF16: return 2;
-        case DType::U8: case DType::BOOL: return 1;
+        case DType::U8: case DType::BOOL: case DType::I8: return 1;
     }
     return 0;
 }
@@ -26,6 +26,7 @@ const char *dtype_name(DType t) {
         case DType::I64: return "I64";
         case DType::U8: return "U8";
         case DType::BOOL: return "BOOL";
+        case DType::I8: return "I8";
     }
     return "?";
 }
@@ -38,8 +39,9 @@ hrm_dtype to_hrm_dtype(DType t) {
         case DType::I32: return HRM_DTYPE_I32;
         case DType::I64: return HRM_DTYPE_I64;
         case DType::U8: case DType::BOOL: return HRM_DTYPE_U8;
+        case DType::I8: break;
     }
-    return 0;
+    fail(HRM_E_UNSUPPORTED, std::string("dtype ") + dtype_name(t) + " has no hrm_dtype");
 }
 
 DType from_hrm_dtype(hrm_dtype t) {
@@ -56,7 +58,8 @@ DType from_hrm_dtype(hrm_dtype t) {
 
 std::int64_t numel(const std::vector<std::int64_t> &shape) {
     std::int64_t n = 1;
-    for (auto d : shape) n *= d;
+    for (auto d : shape)   // shapes come from files: an overflow is a format error, not a wrap
+        if (__builtin_mul_overflow(n, d, &n)) fail(HRM_E_FORMAT, "shape " + shape_str(shape) + " has too many elements");
     return n;
 }
 
@@ -69,7 +72,7 @@ std::string shape_str(const std::vector<std::int64_t> &shape) {
 static bool parse_dtype(const std::string &s, DType &out) {
     static const std::pair<const char *, DType> table[] = {
         {"F32", DType::F32}, {"F64", DType::F64}, {"BF16", DType::BF16}, {"I32", DType::I32},
-        {"I64", DType::I64}, {"U8", DType::U8},   {"BOOL", DType::BOOL}};
+        {"I64", DType::I64}, {"U8", DType::U8},   {"BOOL", DType::BOOL}, {"I8", DType::I8}};
     for (const auto &e : table)
         if (s == e.first) { out = e.second; return true; }
     return false;
@@ -103,7 +106,7 @@ SafetensorsFile::SafetensorsFile(const std::string &path) : map_(std::make_uniqu
             }
             continue;
         }
-        const std::string where = path + ": tensor \"" + name + "\"";
+        const std::string where = path + ": tensor \"" + printable(name) + "\"";
         if (!info.is_object()) fail(HRM_E_FORMAT, where + ": entry is not an object");
         const json::Value *dt = info.find("dtype");
         const json::Value *sh = info.find("shape");
@@ -115,7 +118,7 @@ SafetensorsFile::SafetensorsFile(const std::string &path) : map_(std::make_uniqu
         TensorView t;
         t.name = name;
         if (!parse_dtype(dt->string, t.dtype))
-            fail(HRM_E_FORMAT, where + ": unsupported dtype \"" + dt->string + "\" (F32, F64, BF16, I32, I64, U8, BOOL)");
+            fail(HRM_E_FORMAT, where + ": unsupported dtype \"" + printable(dt->string) + "\" (F32, F64, BF16, I32, I64, U8, BOOL)");
         std::uint64_t count = 1;
         for (const auto &d : sh->array) {
             if (!d.is_integer || d.integer < 0) fail(HRM_E_FORMAT, where + ": shape entries must be non-negative integers");

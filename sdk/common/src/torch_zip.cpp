@@ -1,5 +1,7 @@
 #include "hrm/common/torch_zip.hpp"
 
+#include "hrm/common/checked.hpp"
+
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -40,7 +42,8 @@ ZipIndex read_central_directory(const MappedFile &f) {
     // Zip64: a locator right before the EOCD points at the zip64 EOCD record.
     if (eocd >= 20 && rd(p + eocd - 20, 4) == 0x07064b50) {
         std::uint64_t z64 = rd(p + eocd - 20 + 8, 8);
-        if (z64 + 56 > size || rd(p + z64, 4) != 0x06064b50) fail(HRM_E_FORMAT, path + ": bad zip64 end-of-central-directory record");
+        // Written as z64 > size - 56 so that a locator offset near 2^64 cannot wrap past the check.
+        if (size < 56 || z64 > size - 56 || rd(p + z64, 4) != 0x06064b50) fail(HRM_E_FORMAT, path + ": bad zip64 end-of-central-directory record");
         n_entries = rd(p + z64 + 32, 8);
         cd_size = rd(p + z64 + 40, 8);
         cd_off = rd(p + z64 + 48, 8);
@@ -93,7 +96,7 @@ std::pair<const std::uint8_t *, std::uint64_t> entry_data(const MappedFile &f, c
         fail(HRM_E_UNSUPPORTED, path + ": zip entry " + z.name + " is compressed (method " + std::to_string(z.method) +
                                     "); torch.save writes stored entries only");
     const std::uint64_t off = z.local_header_offset;
-    if (off + 30 > f.size() || rd(f.data() + off, 4) != 0x04034b50)
+    if (f.size() < 30 || off > f.size() - 30 || rd(f.data() + off, 4) != 0x04034b50)   // no wrap for off near 2^64
         fail(HRM_E_FORMAT, path + ": bad local header for zip entry " + z.name);
     const std::uint64_t start = off + 30 + rd(f.data() + off + 26, 2) + rd(f.data() + off + 28, 2);
     if (start > f.size() || z.size > f.size() - start)
@@ -118,7 +121,34 @@ struct Mark {};
 
 struct Obj {
     std::variant<None, bool, std::int64_t, double, std::string, Tuple, List, Dict, Global, Storage, Tensor, Mark> v;
+    ~Obj();
 };
+
+// Moves the children of o out into `into`.
+void take_children(Obj &o, std::vector<ObjPtr> &into) {
+    auto take = [&](std::vector<ObjPtr> &items) {
+        for (auto &c : items) into.push_back(std::move(c));
+        items.clear();
+    };
+    if (auto *t = std::get_if<Tuple>(&o.v)) take(t->items);
+    if (auto *l = std::get_if<List>(&o.v)) take(l->items);
+    if (auto *d = std::get_if<Dict>(&o.v)) {
+        for (auto &[k, v] : d->items) into.push_back(std::move(k)), into.push_back(std::move(v));
+        d->items.clear();
+    }
+}
+
+// Destroys nested containers with a worklist instead of recursion: a pickle of 10^6 nested lists
+// overflowed the stack in the recursive destructor (issue #24).
+Obj::~Obj() {
+    std::vector<ObjPtr> pending;
+    take_children(*this, pending);
+    while (!pending.empty()) {
+        ObjPtr o = std::move(pending.back());
+        pending.pop_back();
+        if (o && o.use_count() == 1) take_children(*o, pending);   // o dies below with no children left
+    }
+}
 
 template <class T>
 ObjPtr make(T x) {
@@ -250,6 +280,7 @@ private:
     std::size_t n_ = 0, pos_ = 0;
     std::vector<ObjPtr> stack_;
     std::map<std::size_t, ObjPtr> memo_;
+    std::uint64_t copied_ = 0;   // bytes of all tensors so far
 
     [[noreturn]] void error(const std::string &m) const {
         fail(HRM_E_FORMAT, f_.path() + ": data.pkl at byte " + std::to_string(pos_) + ": " + m);
@@ -352,7 +383,9 @@ private:
         if (!z) error("storage " + entry + " is missing from the archive");
         auto [data, nbytes] = entry_data(f_, *z);
         const std::size_t es = dtype_size(s.dtype);
-        if (s.numel < 0 || std::uint64_t(s.numel) * es > nbytes)
+        // numel * es is checked for overflow: wrapped to 0 it once passed and a 184 MB memcpy read
+        // outside the file (issue #24).
+        if (s.numel < 0 || checked_mul(std::uint64_t(s.numel), es, "storage " + entry) > nbytes)
             error("storage " + entry + " has " + std::to_string(nbytes) + " bytes, fewer than its " + std::to_string(s.numel) + " elements");
 
         TorchTensor t;
@@ -360,13 +393,23 @@ private:
         t.shape = shape;
         // A state-dict tensor never has more elements than its storage (no expanded views); this
         // also bounds the allocation below whatever a corrupt pickle says.
-        std::int64_t n = 1;
-        for (auto d : shape) {
+        // The whole product first: a zero dimension anywhere makes an empty tensor, whatever the others.
+        for (auto d : shape)
             if (d < 0) error("negative tensor size");
-            if (d > 0 && n > s.numel / d) error("tensor of shape with more elements than its storage " + entry);
-            n *= d;
-        }
+        const std::uint64_t count = checked_numel(shape, es, "tensor shape in " + entry);
+        if (count > std::uint64_t(s.numel)) error("tensor of shape with more elements than its storage " + entry);
+        const std::int64_t n = std::int64_t(count);   // <= s.numel: fits
+        // All tensors together cannot hold more bytes than the file: many tensors viewing one
+        // storage made a 4.6 MB file ask for 12 GB (issue #24).
+        copied_ = checked_add(copied_, std::uint64_t(n) * es, "tensor " + entry);
+        if (copied_ > f_.size())
+            error("the tensors ask for more bytes (" + std::to_string(copied_) + ") than the file holds (" +
+                  std::to_string(f_.size()) + "): views sharing storages are not supported");
         t.bytes.resize(std::size_t(n) * es);
+        if (n == 0) {
+            out_.push_back(std::move(t));
+            return make(Tensor{out_.size() - 1});
+        }
         // Contiguous tensors (every parameter of a state dict) are one memcpy.
         bool contiguous = true;
         std::int64_t expect = 1;
@@ -375,8 +418,9 @@ private:
             expect *= shape[d];
         }
         if (contiguous) {
-            if (n > 0 && (offset < 0 || offset + n > s.numel)) error("tensor view reaches outside its storage " + entry);
-            if (n > 0) std::memcpy(t.bytes.data(), data + std::size_t(offset) * es, t.bytes.size());
+            // offset > numel - n, not offset + n > numel: the sum can overflow (and did, issue #24).
+            if (offset < 0 || offset > s.numel - n) error("tensor view reaches outside its storage " + entry);
+            std::memcpy(t.bytes.data(), data + std::size_t(offset) * es, t.bytes.size());
             out_.push_back(std::move(t));
             return make(Tensor{out_.size() - 1});
         }
@@ -385,7 +429,11 @@ private:
         std::vector<std::int64_t> idx(shape.size(), 0);
         for (std::int64_t i = 0; i < n; ++i) {
             std::int64_t src = offset;
-            for (std::size_t d = 0; d < shape.size(); ++d) src += idx[d] * stride[d];
+            for (std::size_t d = 0; d < shape.size(); ++d) {
+                std::int64_t step;
+                if (__builtin_mul_overflow(idx[d], stride[d], &step) || __builtin_add_overflow(src, step, &src))
+                    error("tensor view reaches outside its storage " + entry);
+            }
             if (src < 0 || src >= s.numel) error("tensor view reaches outside its storage " + entry);
             std::memcpy(t.bytes.data() + std::size_t(i) * es, data + std::size_t(src) * es, es);
             for (std::size_t d = shape.size(); d-- > 0;) {

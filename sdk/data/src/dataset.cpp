@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <unistd.h>
+
 #include "hrm/common/error.hpp"
 #include "hrm/common/json.hpp"
 #include "hrm/common/npy.hpp"
@@ -63,6 +65,13 @@ int64_t get_int(const common::json::Value &doc, const char *key, const std::stri
     return v->integer;
 }
 
+// An int32 field: checked before narrowing, so 4294967296 is an error and not 0.
+int32_t get_int32(const common::json::Value &doc, const char *key, const std::string &where) {
+    const int64_t v = get_int(doc, key, where);
+    if (v < INT32_MIN || v > INT32_MAX) fail(HRM_E_FORMAT, where + ": '" + key + "' is out of the int32 range");
+    return int32_t(v);
+}
+
 void check_csr(const std::vector<int32_t> &idx, int64_t end, const std::string &what) {
     if (idx.empty() || idx.front() != 0) fail(HRM_E_FORMAT, what + " must start at 0");
     for (size_t i = 1; i < idx.size(); ++i)
@@ -104,6 +113,14 @@ Split SplitBuilder::finish() {
 void validate(const Split &s, const std::string &where) {
     const auto &m = s.meta;
     if (m.seq_len <= 0 || m.vocab_size <= 0) fail(HRM_E_FORMAT, where + ": seq_len and vocab_size must be positive");
+    // pad_id fills test batches and blank_identifier_id their puzzle ids: out of range, training
+    // failed only at its first evaluation (issue #24).
+    if (m.pad_id < 0 || m.pad_id >= m.vocab_size)
+        fail(HRM_E_FORMAT, where + ": pad_id " + std::to_string(m.pad_id) + " is outside [0, vocab_size " +
+                               std::to_string(m.vocab_size) + ")");
+    if (m.num_puzzle_identifiers < 1 || m.blank_identifier_id < 0 || m.blank_identifier_id >= m.num_puzzle_identifiers)
+        fail(HRM_E_FORMAT, where + ": blank_identifier_id " + std::to_string(m.blank_identifier_id) +
+                               " is outside [0, num_puzzle_identifiers " + std::to_string(m.num_puzzle_identifiers) + ")");
     if (s.inputs.size() != s.labels.size())
         fail(HRM_E_FORMAT, where + ": inputs and labels differ in size");
     if (int64_t(s.inputs.size()) % m.seq_len) fail(HRM_E_FORMAT, where + ": inputs are not whole rows of seq_len");
@@ -146,11 +163,11 @@ Split read_split(const std::string &dir) {
 
     Split s;
     auto &m = s.meta;
-    m.pad_id = int32_t(get_int(doc, "pad_id", meta_path));
+    m.pad_id = get_int32(doc, "pad_id", meta_path);
     const auto *ignore = doc.find("ignore_label_id");
     if (ignore && ignore->type == common::json::Value::Type::Null) m.ignore_label_id.reset();
-    else m.ignore_label_id = int32_t(get_int(doc, "ignore_label_id", meta_path));
-    m.blank_identifier_id = int32_t(get_int(doc, "blank_identifier_id", meta_path));
+    else m.ignore_label_id = get_int32(doc, "ignore_label_id", meta_path);
+    m.blank_identifier_id = get_int32(doc, "blank_identifier_id", meta_path);
     m.vocab_size = get_int(doc, "vocab_size", meta_path);
     m.seq_len = get_int(doc, "seq_len", meta_path);
     m.num_puzzle_identifiers = get_int(doc, "num_puzzle_identifiers", meta_path);
@@ -226,6 +243,84 @@ void write_identifiers(const std::string &root, const std::vector<std::string> &
     common::AtomicWriter out(file_of(root, "identifiers.json"));
     out.write(text.data(), text.size());
     out.commit();
+}
+
+}  // namespace hrm::data
+
+namespace hrm::data {
+namespace {
+
+// The entries a builder writes: what may be replaced without --force.
+bool is_dataset_entry(const fs::path &entry) {
+    const std::string name = entry.filename().string();
+    if (name == "identifiers.json" || name == "test_instances.jsonl") return fs::is_regular_file(entry);
+    if (name != "train" && name != "test") return false;
+    if (!fs::is_directory(entry) || fs::is_symlink(entry)) return false;
+    for (const auto &f : fs::directory_iterator(entry)) {
+        const std::string n = f.path().filename().string();
+        const bool npy = n.rfind("all__", 0) == 0 && n.size() > 9 && n.substr(n.size() - 4) == ".npy";
+        if (!(n == "dataset.json" || npy) || !f.is_regular_file()) return false;
+    }
+    return true;
+}
+
+// a is b or inside b (both made absolute and normal; symlinks resolved where they exist).
+bool within(const fs::path &a, const fs::path &b) {
+    const fs::path x = fs::weakly_canonical(a), y = fs::weakly_canonical(b);
+    auto i = x.begin();
+    for (auto j = y.begin(); j != y.end(); ++j, ++i)
+        if (i == x.end() || *i != *j) return false;
+    return true;
+}
+
+}  // namespace
+
+DatasetOutput::DatasetOutput(const std::string &dir, bool force, const std::vector<std::string> &inputs) : dir_(dir) {
+    const fs::path d(dir);
+    if (dir.empty()) fail(HRM_E_INVALID_ARG, "-o: empty output folder");
+    if (within(fs::current_path(), d))
+        fail(HRM_E_INVALID_ARG, "-o " + dir + ": the current folder (or one above it) cannot be the output folder");
+    for (const std::string &in : inputs)
+        if (!in.empty() && within(in, d))
+            fail(HRM_E_INVALID_ARG, "-o " + dir + ": holds the input " + in + "; choose another output folder");
+    if (fs::exists(fs::symlink_status(d))) {
+        if (!fs::is_directory(d)) fail(HRM_E_INVALID_ARG, "-o " + dir + ": exists and is not a folder");
+        if (!force)
+            for (const auto &e : fs::directory_iterator(d))
+                if (!is_dataset_entry(e.path()))
+                    fail(HRM_E_INVALID_ARG, "-o " + dir + ": holds " + e.path().filename().string() +
+                                                ", which is not part of a dataset; choose an empty or new folder, or "
+                                                "pass --force to write the dataset next to it");
+    }
+    staging_ = dir + ".partial." + std::to_string(::getpid());
+    if (fs::exists(fs::symlink_status(staging_)))
+        fail(HRM_E_INVALID_ARG, staging_ + " exists (left by an earlier run?): remove it or choose another folder");
+    fs::create_directories(staging_);
+}
+
+DatasetOutput::~DatasetOutput() {
+    if (published_) return;
+    std::error_code ec;   // only what this run created
+    fs::remove_all(staging_, ec);
+}
+
+void DatasetOutput::publish() {
+    const fs::path d(dir_), s(staging_);
+    if (!fs::exists(d)) {
+        fs::rename(s, d);
+    } else {
+        // Entry by entry, replacing only the entries the build wrote; the rest of DIR stays, except
+        // dataset entries this build did not write (an older build's test_instances.jsonl).
+        for (const auto &e : fs::directory_iterator(d))
+            if (is_dataset_entry(e.path()) && !fs::exists(s / e.path().filename())) fs::remove_all(e.path());
+        for (const auto &e : fs::directory_iterator(s)) {
+            const fs::path target = d / e.path().filename();
+            fs::remove_all(target);
+            fs::rename(e.path(), target);
+        }
+        fs::remove(s);
+    }
+    published_ = true;
 }
 
 }  // namespace hrm::data

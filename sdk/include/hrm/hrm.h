@@ -129,6 +129,21 @@ HRM_API const hrm_model *hrm_instance_model(const hrm_instance *instance);
 HRM_API const hrm_encoder *hrm_instance_encoder(const hrm_instance *instance);
 HRM_API const hrm_policy *hrm_instance_policy(const hrm_instance *instance);
 
+/* ---- Decoding logits (since API 2) --------------------------------------------------------------
+ * A model's readout (hrm_model.h) takes the argmax over the whole vocabulary, so a cell can come out
+ * as a token the task never accepts there (PAD inside the grid, a changed given). Sessions avoid that
+ * for encoders with an output mask (hrm_encoder.h output_mask): they read logits and take the argmax
+ * over the allowed tokens with this function's rule. Hosts that run a model themselves call it. */
+
+/* [thread-safe] predictions[n, s] = the token v with the largest logits[n, s, v] among those the mask
+ * allows (mask[n, s, v] != 0, or mask[s, v] for every row), first max wins; NaN never beats a number.
+ * mask NULL allows every token: the plain readout rule. Shapes: logits [N, S, V] F32, mask [N, S, V]
+ * or [S, V] U8, predictions [N, S] I32 (or logits [S, V], mask [S, V], predictions [S]); compact CPU
+ * tensors, all borrowed, predictions caller-allocated. Fails naming the first position whose mask
+ * allows no token (predictions untouched then). */
+HRM_API HRM_NODISCARD hrm_status *hrm_masked_argmax(const hrm_tensor *logits, const hrm_tensor *mask,
+                                                    hrm_tensor *predictions);
+
 /* ---- Sessions: batch solving ------------------------------------------------------------------
  * (Implemented in sdk/sched/, the oneTBB scheduler, compiled into libhrm.)
  * A session runs a model over many instances of a task with continuous batching: batch_size slots
@@ -177,7 +192,11 @@ typedef struct hrm_result {
 /* [thread-safe] Free the owned members of *result and zero them; accepts NULL. */
 HRM_API void hrm_result_clear(hrm_result *result);
 
-/* Progress: called on the solving thread after each segment; return false to cancel. */
+/* Progress: called on the solving thread after each segment; return false to cancel. When it is
+ * called, the result of every instance counted in `done` is already written (segments > 0 or error
+ * set), so a host may read those results there to stream them; it must not clear them before the
+ * solve returns. (Not with a result_size larger than this library's hrm_result: those results are
+ * copied out at the end.) */
 typedef bool(HRM_ABI *hrm_progress_fn)(int64_t done, int64_t total, void *user_data);
 
 /* [instance-serial] Solve n instances (borrowed for the call). results is a caller-allocated array

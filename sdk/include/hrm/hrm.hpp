@@ -271,6 +271,39 @@ inline const hrm_descriptor &Instance::descriptor() const {
     return *d;
 }
 
+// ---- Decoding logits (since API 2) ---------------------------------------------------------------
+
+// The valid output tokens of instance, [S * V] (hrm_encoder.h output_mask), or an empty vector when
+// the encoder has no mask: every token is valid then.
+inline std::vector<uint8_t> output_mask(const hrm_encoder *encoder, std::string_view instance) {
+    hrm_encoder_spec spec{};
+    spec.struct_size = sizeof spec;
+    check(encoder->get_spec(encoder, &spec));
+    const hrm_encoder_output_mask_slot slot = hrm_encoder_output_mask_fn(encoder, spec.caps);
+    if (!slot) return {};
+    std::vector<uint8_t> mask(static_cast<size_t>(spec.seq_len * spec.vocab_size));
+    Tensor t = Tensor::of(mask, {spec.seq_len, spec.vocab_size});
+    const hrm_blob in = blob_view(instance);
+    check(slot(encoder, &in, t.get()));
+    return mask;
+}
+
+// hrm_masked_argmax over vectors: predictions [N * S] from logits [N * S * V], restricted to mask
+// [S * V] for every row (empty = every token, the model's own readout rule).
+inline std::vector<int32_t> masked_argmax(const std::vector<float> &logits, const std::vector<uint8_t> &mask,
+                                          int64_t S, int64_t V) {
+    if (S < 1 || V < 1 || logits.size() % static_cast<size_t>(S * V) != 0)
+        throw Error(HRM_E_INVALID_ARG, "hrm::masked_argmax: logits are not [N, S, V]");
+    const auto N = static_cast<int64_t>(logits.size() / static_cast<size_t>(S * V));
+    std::vector<int32_t> predictions(static_cast<size_t>(N * S));
+    if (!mask.empty() && mask.size() != static_cast<size_t>(S * V))
+        throw Error(HRM_E_INVALID_ARG, "hrm::masked_argmax: mask is not [S, V]");
+    const Tensor lg = Tensor::of(logits.data(), {N, S, V}), mk = Tensor::of(mask.data(), {S, V});
+    Tensor pr = Tensor::of(predictions, {N, S});
+    check(hrm_masked_argmax(lg.get(), mask.empty() ? nullptr : mk.get(), pr.get()));
+    return predictions;
+}
+
 }  // namespace hrm
 
 #endif /* HRM_HPP */

@@ -44,7 +44,7 @@ extern "C" {
  * compiled with and never read or call past the other side's. */
 #define HRM_ABI_MAJOR 1
 #define HRM_ABI_MAJOR_MIN 1
-#define HRM_API_VERSION 1
+#define HRM_API_VERSION 2
 
 /* ---- Status codes ---------------------------------------------------------------------------- */
 typedef int32_t hrm_code;

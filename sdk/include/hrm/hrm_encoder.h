@@ -5,10 +5,10 @@
  * solution (e.g. a sudoku-extreme CSV line): split() cuts a file into instances, encode() turns
  * one into model tokens (and labels when it carries a solution), decode() turns predicted tokens
  * back into a solution in the task's format, verify() checks a solution. Optional slots (solve,
- * generate, augment, render) may be NULL; get_spec's caps says which are present.
+ * generate, augment, render, output_mask) may be NULL; get_spec's caps says which are present.
  *
- * encode, decode, verify, solve, generate, augment and render are pure functions of their
- * inputs: [thread-safe]. Error statuses for bad instances name the problem and the position.
+ * encode, decode, verify, solve, generate, augment, render and output_mask are pure functions of
+ * their inputs: [thread-safe]. Error statuses for bad instances name the problem and the position.
  */
 #ifndef HRM_ENCODER_H
 #define HRM_ENCODER_H
@@ -21,10 +21,11 @@ extern "C" {
 
 typedef uint32_t hrm_encoder_caps;
 enum {
-    HRM_ENCODER_CAN_SOLVE = 1u << 0,     /* solve: an exact oracle */
-    HRM_ENCODER_CAN_GENERATE = 1u << 1,  /* generate: seeded instances with solutions */
-    HRM_ENCODER_CAN_AUGMENT = 1u << 2,   /* augment: invertible, validity-preserving transforms */
-    HRM_ENCODER_CAN_RENDER = 1u << 3     /* render: terminal and SVG pictures */
+    HRM_ENCODER_CAN_SOLVE = 1u << 0,    /* solve: an exact oracle */
+    HRM_ENCODER_CAN_GENERATE = 1u << 1, /* generate: seeded instances with solutions */
+    HRM_ENCODER_CAN_AUGMENT = 1u << 2,  /* augment: invertible, validity-preserving transforms */
+    HRM_ENCODER_CAN_RENDER = 1u << 3,   /* render: terminal and SVG pictures */
+    HRM_ENCODER_CAN_MASK = 1u << 4      /* output_mask: the valid output tokens (since API 2) */
 };
 
 typedef struct hrm_encoder_spec {
@@ -100,7 +101,31 @@ typedef struct hrm_encoder {
     const void *(HRM_ABI *get_extension)(const struct hrm_encoder *self, const char *id);
     /* [control] Release the instance. */
     void (HRM_ABI *destroy)(const struct hrm_encoder *self);
+
+    /* ---- since API 2 (read only through hrm_encoder_output_mask_fn below) ---- */
+
+    /* [thread-safe] Optional (HRM_ENCODER_CAN_MASK). The tokens a solution of instance may hold:
+     * writes every element of mask [S, V] U8 (caller-allocated, compact), 1 where token v is a valid
+     * output at position s, else 0. Every position allows at least one token: a given cell only its
+     * given value, a wall only the wall token, a position outside the puzzle only PAD, and so on.
+     * Hosts turn logits into predictions by the argmax over the allowed tokens (hrm_masked_argmax
+     * in hrm.h; sessions do it for every row), so decode always gets a readable answer. A malformed
+     * instance is an error as in encode; mask is untouched then. */
+    hrm_status *(HRM_ABI *output_mask)(const struct hrm_encoder *self, const hrm_blob *instance, hrm_tensor *mask);
 } hrm_encoder;
+
+typedef hrm_status *(HRM_ABI *hrm_encoder_output_mask_slot)(const struct hrm_encoder *self, const hrm_blob *instance,
+                                                            hrm_tensor *mask);
+
+/* The output_mask slot of encoder, or NULL when it has none: the table is older than API 2 (too
+ * small to hold the member, which must then not be read), the slot is NULL, or caps lacks
+ * HRM_ENCODER_CAN_MASK. The one place that applies the append-only rule to this slot. */
+static inline hrm_encoder_output_mask_slot hrm_encoder_output_mask_fn(const hrm_encoder *encoder,
+                                                                      hrm_encoder_caps caps) {
+    const size_t end = offsetof(hrm_encoder, output_mask) + sizeof(encoder->output_mask);
+    if (!encoder || encoder->api_version < 2 || encoder->struct_size < end) return NULL;
+    return (caps & HRM_ENCODER_CAN_MASK) ? encoder->output_mask : NULL;
+}
 
 #ifdef __cplusplus
 }

@@ -28,7 +28,11 @@ enum { HRM_LEVEL_L = 0, HRM_LEVEL_H = 1 };   /* fast (low) and slow (high) modul
 typedef int32_t hrm_precision;
 enum {
     HRM_PRECISION_FP32 = 0,   /* reference mode: fp32 everywhere */
-    HRM_PRECISION_BF16 = 1    /* the reference's forward dtype: bf16 storage, fp32 accumulation */
+    HRM_PRECISION_BF16 = 1,   /* the reference's forward dtype: bf16 storage, fp32 accumulation */
+    HRM_PRECISION_INT8 = 2    /* appended constant (docs/c-api.md changelog): inference only, int8 weights
+                               * per output channel, int8 activations per row, int32 accumulation, fp32
+                               * between the products (docs/kernels.md). A model without it, and the
+                               * training extension, refuse it with HRM_E_UNSUPPORTED. */
 };
 
 /* What a model consumes and produces. Filled by get_spec. */

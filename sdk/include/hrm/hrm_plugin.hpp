@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hrm::plugin {
 
@@ -113,6 +114,44 @@ inline std::string_view view(const hrm_blob *b) {
     require(b != nullptr && (b->data != nullptr || b->size == 0), HRM_E_INVALID_ARG, "blob is NULL");
     return b->size ? std::string_view(static_cast<const char *>(b->data), b->size) : std::string_view();
 }
+
+// The valid output tokens of one instance, for an encoder's output_mask slot (hrm_encoder.h, since
+// API 2). Built in memory with every token forbidden, then copied out by write(), so a failure
+// while building leaves the caller's mask untouched, as the ABI asks of out-parameters.
+//
+//   hrm::plugin::OutputMask m(S, V);
+//   for (int64_t s = 0; s < S; ++s) given[s] ? m.allow(s, given[s]) : m.allow_range(s, first_digit, last_digit);
+//   m.write(mask);
+class OutputMask {
+public:
+    OutputMask(int64_t seq_len, int64_t vocab_size)
+        : seq_len_(seq_len), vocab_(vocab_size), allowed_(static_cast<size_t>(seq_len * vocab_size), 0) {}
+
+    // Token `token` is a valid output at `position`.
+    void allow(int64_t position, int32_t token) { allow_range(position, token, token); }
+    // Tokens first..last (inclusive) are valid outputs at `position`.
+    void allow_range(int64_t position, int32_t first, int32_t last) {
+        require(position >= 0 && position < seq_len_ && first >= 0 && first <= last && last < vocab_, HRM_E_INTERNAL,
+                "output mask: position " + std::to_string(position) + ", tokens " + std::to_string(first) + ".." +
+                    std::to_string(last) + " outside [" + std::to_string(seq_len_) + ", " + std::to_string(vocab_) +
+                    "]");
+        std::fill_n(allowed_.begin() + position * vocab_ + first, last - first + 1, uint8_t{1});
+    }
+    // Copy into the caller's mask [S, V] U8. A position left without a token is a bug of the plugin
+    // (hosts could not decode it), reported as such instead of written.
+    void write(hrm_tensor *mask) const {
+        uint8_t *out = checked_data<uint8_t>(mask, HRM_DTYPE_U8, {seq_len_, vocab_}, "mask");
+        for (int64_t s = 0; s < seq_len_; ++s)
+            require(std::find(allowed_.begin() + s * vocab_, allowed_.begin() + (s + 1) * vocab_, uint8_t{1}) !=
+                        allowed_.begin() + (s + 1) * vocab_,
+                    HRM_E_INTERNAL, "output mask: position " + std::to_string(s) + " allows no token");
+        std::copy(allowed_.begin(), allowed_.end(), out);
+    }
+
+private:
+    int64_t seq_len_, vocab_;
+    std::vector<uint8_t> allowed_;
+};
 
 inline void log(const hrm_host *host, hrm_log_level level, const std::string &message) noexcept {
     if (host && host->log) host->log(host, level, message.c_str());

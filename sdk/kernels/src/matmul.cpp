@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <hwy/targets.h>
+
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -9,6 +11,9 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <shared_mutex>
 #include <unordered_map>
+
+#include "dispatch.hpp"
+#include "hrm/kernels/cpu.hpp"
 
 namespace hrm::kernels {
 namespace {
@@ -58,11 +63,12 @@ dnnl::memory::desc matrix_desc(std::int64_t rows, std::int64_t cols, dt type, bo
 // The blocked bf16 layout oneDNN's matmul picks for a [K,N] weight when left free to choose
 // (format `any`). It depends on N and K only, not on M, the output type or the sum post-op (checked
 // for the HRM shapes), so one packed copy serves every bf16 linear with that weight.
-dnnl::memory::desc packed_weight_desc(std::int64_t n, std::int64_t k, const dnnl::engine& eng) {
+// The int8 weights (u8 activations, s8 weights, s32 sums) get theirs the same way.
+dnnl::memory::desc packed_weight_desc(std::int64_t n, std::int64_t k, const dnnl::engine& eng, bool int8 = false) {
   constexpr std::int64_t kAnyM = 64;
-  const dnnl::memory::desc a({kAnyM, k}, dt::bf16, {k, 1});
-  const dnnl::memory::desc b({k, n}, dt::bf16, dnnl::memory::format_tag::any);
-  const dnnl::memory::desc c({kAnyM, n}, dt::f32, {n, 1});
+  const dnnl::memory::desc a({kAnyM, k}, int8 ? dt::u8 : dt::bf16, {k, 1});
+  const dnnl::memory::desc b({k, n}, int8 ? dt::s8 : dt::bf16, dnnl::memory::format_tag::any);
+  const dnnl::memory::desc c({kAnyM, n}, int8 ? dt::s32 : dt::f32, {n, 1});
   return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), eng).weights_desc();
 }
 
@@ -89,7 +95,7 @@ class PrimitiveCache {
   static std::unique_ptr<Entry> create(const Key& key, const dnnl::engine& eng) {
     // A is [M,K]; stored [K,M] when trans_a. B is [K,N]; stored [N,K] when trans_b.
     const auto a = matrix_desc(key.m, key.k, key.a_type, key.trans_a);
-    const auto b = key.packed_b ? packed_weight_desc(key.n, key.k, eng)
+    const auto b = key.packed_b ? packed_weight_desc(key.n, key.k, eng, key.b_type == dt::s8)
                                 : matrix_desc(key.k, key.n, key.b_type, key.trans_b);
     const auto c = matrix_desc(key.m, key.n, key.c_type, false);
     dnnl::primitive_attr attr;
@@ -115,9 +121,24 @@ struct Context {
   PrimitiveCache cache;
 };
 
+// Applies HRM_CPU_TARGET first: it may restrict oneDNN's instruction set, which must happen before
+// oneDNN creates anything.
 Context& context() {
+  detail::apply_cpu_target();
   static Context ctx;
   return ctx;
+}
+
+// bf16 matmuls run in oneDNN's bf16 kernels (AVX-512 CPUs; configure_matmul). Elsewhere oneDNN 2.7
+// has no fast bf16 matmul, so the bf16 mode's products (bf16 operands, fp32 accumulation) run as
+// fp32 matmuls on the operands converted to fp32: the conversion is exact and so is the product of
+// two bf16 values in fp32, only the summation order differs from oneDNN's bf16 kernel.
+bool native_bf16() { return cpu_target().bf16_matmul; }
+
+// Per-thread fp32 scratch for the converted operands of the fp32 path of the bf16 matmuls.
+float* scratch_floats(std::vector<float>& buf, std::int64_t n) {
+  if (buf.size() < static_cast<std::size_t>(n)) buf.resize(static_cast<std::size_t>(n));
+  return buf.data();
 }
 
 // oneDNN parallelises with OpenMP over omp_get_max_threads() of the calling thread. Our threads
@@ -157,8 +178,11 @@ void run(const Key& key, const void* a, const void* b, void* c) {
 
 }  // namespace
 
+// native_bf16(): the bf16 weight in oneDNN's blocked layout (desc = packed_weight_desc(n, k)).
+// Otherwise the same bf16 values as a plain fp32 [n, k] matrix, for the fp32 matmul path.
 struct PackedWeight::Impl {
-  dnnl::memory::desc desc;  // packed_weight_desc(n, k)
+  bool bf16 = true;
+  dnnl::memory::desc desc;
   std::vector<std::uint8_t> data;
 };
 
@@ -169,8 +193,13 @@ PackedWeight::~PackedWeight() = default;
 
 PackedWeight::PackedWeight(const float* w, std::int64_t n, std::int64_t k)
     : n_(n), k_(k), impl_(std::make_unique<Impl>()) {
-  impl_->desc = packed_weight_desc(n, k, context().engine);
-  impl_->data.resize(impl_->desc.get_size());
+  impl_->bf16 = native_bf16();
+  if (impl_->bf16) {
+    impl_->desc = packed_weight_desc(n, k, context().engine);
+    impl_->data.resize(impl_->desc.get_size());
+  } else {
+    impl_->data.resize(sizeof(float) * n * k);
+  }
   repack(w);
 }
 
@@ -178,6 +207,12 @@ const void* PackedWeight::packed_data() const { return impl_ ? impl_->data.data(
 
 void PackedWeight::repack(const float* w) {
   if (!impl_) return;  // default-constructed: nothing to pack
+  if (!impl_->bf16) {
+    float* dst = reinterpret_cast<float*>(impl_->data.data());
+    std::memcpy(dst, w, sizeof(float) * n_ * k_);
+    round_bf16(dst, n_ * k_);
+    return;
+  }
   // Round with PyTorch's bf16 conversion first; the reorder into the blocked layout then only
   // moves bits.
   std::vector<bf16> plain(static_cast<std::size_t>(n_ * k_));
@@ -206,11 +241,26 @@ void linear(const float* x, const float* w, float* y, std::int64_t m, std::int64
 }
 
 void linear(const bf16* x, const PackedWeight& w, float* y, std::int64_t m, bool accumulate) {
+  if (!native_bf16()) {
+    thread_local std::vector<float> xs;
+    float* xf = scratch_floats(xs, m * w.k());
+    to_float(x, xf, m * w.k());
+    return linear(xf, static_cast<const float*>(w.packed_data()), y, m, w.n(), w.k(), accumulate);
+  }
   run(Key{m, w.n(), w.k(), dt::bf16, dt::bf16, dt::f32, false, true, accumulate, true}, x,
       w.packed_data(), y);
 }
 
 void linear(const bf16* x, const PackedWeight& w, bf16* y, std::int64_t m, bool accumulate) {
+  if (!native_bf16()) {
+    // fp32 result (plus the old y when accumulating), rounded to bf16 once as oneDNN does.
+    thread_local std::vector<float> ys;
+    float* yf = scratch_floats(ys, m * w.n());
+    if (accumulate) to_float(y, yf, m * w.n());
+    linear(x, w, yf, m, accumulate);
+    to_bf16(yf, y, m * w.n());
+    return;
+  }
   run(Key{m, w.n(), w.k(), dt::bf16, dt::bf16, dt::bf16, false, true, accumulate, true}, x,
       w.packed_data(), y);
 }
@@ -226,5 +276,58 @@ void linear_backward_weight(const float* dy, const float* x, float* dw, std::int
 }
 
 std::size_t matmul_cache_size() { return context().cache.size(); }
+
+namespace detail {
+
+bool onednn_has_vnni() {
+  (void)context();  // HRM_CPU_TARGET's ceiling first
+  const auto have = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  const auto has = [have](dnnl::cpu_isa isa) { return (have & static_cast<unsigned>(isa)) == static_cast<unsigned>(isa); };
+  return has(dnnl::cpu_isa::avx512_core_vnni) || has(dnnl::cpu_isa::avx2_vnni);
+}
+
+std::vector<std::int8_t> onednn_pack_s8(const std::int8_t* w, std::int64_t n, std::int64_t kp) {
+  pin_openmp_to_calling_thread();
+  const auto& eng = context().engine;
+  const auto desc = packed_weight_desc(n, kp, eng, /*int8=*/true);
+  std::vector<std::int8_t> out(desc.get_size());
+  dnnl::memory src(matrix_desc(kp, n, dt::s8, /*transposed=*/true), eng, const_cast<std::int8_t*>(w));
+  dnnl::memory dst(desc, eng, out.data());
+  dnnl::stream& stream = thread_stream();
+  dnnl::reorder(src, dst).execute(stream, src, dst);
+  stream.wait();
+  return out;
+}
+
+void onednn_matmul_u8s8s32(const std::uint8_t* a, const std::int8_t* packed_b, std::int32_t* c, std::int64_t m,
+                           std::int64_t n, std::int64_t kp) {
+  run(Key{m, n, kp, dt::u8, dt::s8, dt::s32, false, true, false, true}, a, packed_b, c);
+}
+
+bool configure_matmul(std::int64_t forced_target) {
+  using isa = dnnl::cpu_isa;
+  // A forced target stands for a CPU class: oneDNN gets the same ceiling (SSE4.1 is its lowest
+  // level; below it, on a CPU without SSE4.1, oneDNN runs its reference kernels).
+  isa ceiling = isa::all;
+#if HWY_ARCH_X86
+  if (forced_target == HWY_AVX2)
+    ceiling = isa::avx2;
+  else if (forced_target != 0 && forced_target != HWY_AVX3 && forced_target != HWY_AVX3_DL)
+    ceiling = isa::sse41;
+#endif
+  if (ceiling != isa::all) {
+    try {
+      dnnl::set_max_cpu_isa(ceiling);
+    } catch (const dnnl::error&) {
+      // Already set (another copy of the kernels in this process did, with the same value) or
+      // oneDNN was used before: the ceiling in force stays.
+    }
+  }
+  const auto have = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  const auto avx512 = static_cast<unsigned>(isa::avx512_core);
+  return (have & avx512) == avx512;
+}
+
+}  // namespace detail
 
 }  // namespace hrm::kernels

@@ -3,13 +3,23 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "simd.hpp"
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "rope.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
 
-namespace hrm::kernels {
+#include <hwy/highway.h>
+
+#include "simd-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace hrm::kernels::HWY_NAMESPACE {
 namespace {
 
+namespace hn = hwy::HWY_NAMESPACE;
+using simd::D;
 using simd::kLanes;
-using simd::tail_mask;
+using simd::tail;
+using simd::V;
 
 // Rotates every head of every token by +angle (sign = +1) or by −angle (sign = −1, the
 // backward pass: the transpose of a rotation is the rotation by the opposite angle).
@@ -17,7 +27,7 @@ template <typename T>
 void rotate(T* x, std::int64_t batch, std::int64_t n_heads, std::int64_t row_stride,
             const RopeTable& t, float sign) {
   const std::int64_t half = t.head_dim() / 2;
-  const __m512 sgn = _mm512_set1_ps(sign);
+  const V sgn = hn::Set(D(), sign);
   for (std::int64_t b = 0; b < batch; ++b) {
     for (std::int64_t pos = 0; pos < t.length(); ++pos) {
       T* row = x + (b * t.length() + pos) * row_stride;
@@ -27,13 +37,13 @@ void rotate(T* x, std::int64_t batch, std::int64_t n_heads, std::int64_t row_str
         T* lo = row + h * t.head_dim();
         T* hi = lo + half;
         for (std::int64_t i = 0; i < half; i += kLanes) {
-          const __mmask16 m = tail_mask(half - i);
-          const __m512 c = simd::load(cs + i, m);
-          const __m512 s = _mm512_mul_ps(simd::load(sn + i, m), sgn);
-          const __m512 x1 = simd::load(lo + i, m);
-          const __m512 x2 = simd::load(hi + i, m);
-          simd::store(lo + i, _mm512_sub_ps(_mm512_mul_ps(x1, c), _mm512_mul_ps(x2, s)), m);
-          simd::store(hi + i, _mm512_add_ps(_mm512_mul_ps(x2, c), _mm512_mul_ps(x1, s)), m);
+          const std::size_t m = tail(half - i);
+          const V c = simd::load(cs + i, m);
+          const V s = hn::Mul(simd::load(sn + i, m), sgn);
+          const V x1 = simd::load(lo + i, m);
+          const V x2 = simd::load(hi + i, m);
+          simd::store(lo + i, hn::Sub(hn::Mul(x1, c), hn::Mul(x2, s)), m);
+          simd::store(hi + i, hn::Add(hn::Mul(x2, c), hn::Mul(x1, s)), m);
         }
       }
     }
@@ -41,6 +51,27 @@ void rotate(T* x, std::int64_t batch, std::int64_t n_heads, std::int64_t row_str
 }
 
 }  // namespace
+
+void RopeF32(float* x, std::int64_t batch, std::int64_t n_heads, std::int64_t row_stride,
+             const RopeTable& table, float sign) {
+  rotate(x, batch, n_heads, row_stride, table, sign);
+}
+
+void RopeBf16(bf16* x, std::int64_t batch, std::int64_t n_heads, std::int64_t row_stride,
+              const RopeTable& table, float sign) {
+  rotate(x, batch, n_heads, row_stride, table, sign);
+}
+
+}  // namespace hrm::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "dispatch.hpp"
+
+namespace hrm::kernels {
+
+HWY_EXPORT(RopeF32);
+HWY_EXPORT(RopeBf16);
 
 RopeTable::RopeTable(std::int64_t length, std::int64_t head_dim, float theta)
     : length_(length), head_dim_(head_dim) {
@@ -62,17 +93,18 @@ RopeTable::RopeTable(std::int64_t length, std::int64_t head_dim, float theta)
 
 void rope(float* x, std::int64_t batch, std::int64_t n_heads, std::int64_t row_stride,
           const RopeTable& table) {
-  rotate(x, batch, n_heads, row_stride, table, 1.0f);
+  HRM_DISPATCH(RopeF32)(x, batch, n_heads, row_stride, table, 1.0f);
 }
 
 void rope(bf16* x, std::int64_t batch, std::int64_t n_heads, std::int64_t row_stride,
           const RopeTable& table) {
-  rotate(x, batch, n_heads, row_stride, table, 1.0f);
+  HRM_DISPATCH(RopeBf16)(x, batch, n_heads, row_stride, table, 1.0f);
 }
 
 void rope_backward(float* dx, std::int64_t batch, std::int64_t n_heads, std::int64_t row_stride,
                    const RopeTable& table) {
-  rotate(dx, batch, n_heads, row_stride, table, -1.0f);
+  HRM_DISPATCH(RopeF32)(dx, batch, n_heads, row_stride, table, -1.0f);
 }
 
 }  // namespace hrm::kernels
+#endif  // HWY_ONCE

@@ -36,6 +36,27 @@ TrainSampler::TrainSampler(const data::Split &split, int64_t global_batch, int64
     : split_(split), batch_(global_batch), epochs_per_iter_(epochs_per_iter), max_iters_(max_iters), seed_(seed) {
     if (global_batch < 1 || epochs_per_iter < 1) throw std::invalid_argument("sampler: batch and epochs_per_iter must be >= 1");
     if (split.groups() < 1) throw std::invalid_argument("sampler: the training split has no groups");
+    // A batch takes at most one puzzle per group visit, so an iteration holds at most
+    // epochs_per_iter * sum over groups of the largest puzzle's example count. Below the batch
+    // size no batch can ever fill and next() would loop forever (issue #24: "hrm train" spun at
+    // 100% CPU with no message).
+    int64_t most = 0;
+    for (int64_t g = 0; g < split.groups(); ++g) {
+        int64_t largest = 0;
+        for (int32_t p = split.group_indices[size_t(g)]; p < split.group_indices[size_t(g) + 1]; ++p)
+            largest = std::max<int64_t>(largest, split.puzzle_indices[size_t(p) + 1] - split.puzzle_indices[size_t(p)]);
+        most += largest;
+        if (most >= global_batch) break;
+    }
+    int64_t reach;   // examples one iteration can give, saturating
+    if (__builtin_mul_overflow(most, epochs_per_iter, &reach)) reach = INT64_MAX;
+    if (reach < global_batch)
+        throw std::invalid_argument("sampler: global_batch_size " + std::to_string(global_batch) +
+                                    " is larger than the " + std::to_string(reach) +
+                                    " examples one pass over the training split can give (" +
+                                    std::to_string(split.groups()) + " groups, epochs_per_iter " +
+                                    std::to_string(epochs_per_iter) +
+                                    "): lower train.global_batch_size or build more examples");
 }
 
 void TrainSampler::begin_iter(int64_t iter) {
@@ -54,7 +75,14 @@ void TrainSampler::begin_iter(int64_t iter) {
 }
 
 void TrainSampler::restore(const Position &p) {
+    // The position comes from a checkpoint file: check it before it indexes group_order.
+    if (p.iter < -1 || (max_iters_ > 0 && p.iter >= max_iters_))
+        throw std::invalid_argument("sampler: iteration " + std::to_string(p.iter) + " out of range");
+    if (p.iter == -1 && p.cursor != 0) throw std::invalid_argument("sampler: cursor set before the first iteration");
     if (p.iter >= 0) begin_iter(p.iter);   // regenerates group_order from the seed
+    if (p.cursor < 0 || p.cursor > int64_t(group_order_.size()))
+        throw std::invalid_argument("sampler: cursor " + std::to_string(p.cursor) + " outside the iteration's " +
+                                    std::to_string(group_order_.size()) + " groups");
     pos_ = p;
     rng_.set_state(p.rng);
 }

@@ -19,6 +19,14 @@ using Error = hrm::plugin::Error;
 
 [[noreturn]] void fail(hrm_code code, const std::string &message);
 
+// Bytes from a file as they may appear in an error message: valid UTF-8 is kept, anything else
+// (a lone byte of a multi-byte character, NUL, control characters) becomes \xNN, and more than
+// max bytes end in "...". Messages stay valid UTF-8 that a program can read back and print
+// (issue #24: "unknown character '\xc3'" cut a character in half, a NUL truncated a message).
+std::string printable(std::string_view bytes, std::size_t max = 60);
+// The length of the UTF-8 sequence starting at s[0] (1 when it is not a valid sequence).
+std::size_t utf8_length(std::string_view s);
+
 // A read-only memory map of a whole file. Views into it stay valid while the map lives.
 class MappedFile {
 public:

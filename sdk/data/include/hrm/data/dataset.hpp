@@ -73,3 +73,33 @@ void write_identifiers(const std::string &root, const std::vector<std::string> &
 std::string metadata_json(const Metadata &meta);
 
 }  // namespace hrm::data
+
+namespace hrm::data {
+
+// The output folder of a dataset build or import (`hrm dataset build|import -o DIR`, the ARC
+// builder). Issue #24: `-o DIR` used to delete whatever DIR held, `-o .` emptied the current
+// folder and `-o` naming the --train file deleted it. Now:
+//   - checked before any work: DIR may be absent, empty, or hold only a dataset's own entries
+//     (identifiers.json, train/, test/, test_instances.jsonl with the files the builders write);
+//     anything else is refused unless `force`;
+//   - never the current folder or one above it, never a file, never a folder that holds one of
+//     `inputs` (even with force);
+//   - everything is written into a fresh staging folder "<DIR>.partial.<pid>" that publish()
+//     moves into DIR entry by entry, replacing only those entries: with force, the user's other
+//     files stay. The staging folder is removed if publish() is not reached.
+class DatasetOutput {
+public:
+    DatasetOutput(const std::string &dir, bool force, const std::vector<std::string> &inputs = {});
+    ~DatasetOutput();
+    DatasetOutput(const DatasetOutput &) = delete;
+    DatasetOutput &operator=(const DatasetOutput &) = delete;
+
+    const std::string &staging() const { return staging_; }
+    void publish();
+
+private:
+    std::string dir_, staging_;
+    bool published_ = false;
+};
+
+}  // namespace hrm::data

@@ -35,7 +35,7 @@ inline float to_float(bf16 b) {
 // reference's bf16 rounding points.
 inline float round_bf16(float f) { return to_float(to_bf16(f)); }
 
-// Array conversions (AVX-512). `n` elements; src and dst must not overlap.
+// Array conversions (SIMD, every target bit-identical). `n` elements; src and dst must not overlap.
 void to_bf16(const float* src, bf16* dst, std::int64_t n);
 void to_float(const bf16* src, float* dst, std::int64_t n);
 // In-place fp32 rounding to bf16 precision over an array.

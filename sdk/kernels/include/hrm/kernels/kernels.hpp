@@ -4,6 +4,7 @@
 #include "hrm/kernels/attention.hpp"
 #include "hrm/kernels/bf16.hpp"
 #include "hrm/kernels/elementwise.hpp"
+#include "hrm/kernels/int8.hpp"
 #include "hrm/kernels/loss.hpp"
 #include "hrm/kernels/matmul.hpp"
 #include "hrm/kernels/norm.hpp"

@@ -16,7 +16,9 @@ namespace hrm::kernels {
 
 // bf16 copy of an fp32 master weight [n, k], pre-packed once in the blocked layout oneDNN's
 // bf16 matmul reads (3-14% faster in bench_kernels than handing it the plain [n, k] matrix,
-// which oneDNN re-packs on every call). The values are the master rounded with to_bf16. Call
+// which oneDNN re-packs on every call). The values are the master rounded with to_bf16. On CPUs
+// where oneDNN has no fast bf16 matmul (no AVX-512, cpu.hpp) it holds the same values as a plain
+// fp32 [n, k] matrix and the bf16 linears run as fp32 matmuls on exactly converted operands. Call
 // repack() after the optimizer changed the master weight (not while matmuls read it). Move-only; a
 // default-constructed one is an empty 0×0 weight.
 class PackedWeight {

@@ -4,6 +4,13 @@
 //
 // Results do not depend on the thread count: the shards are fixed by shard_size, each shard's work
 // is sequential, and every reduction runs in shard order.
+//
+// Nor on the number of processes of a data-parallel run (EngineConfig::comm, docs/distributed.md):
+// rank r of N owns a contiguous range of the shards, computes them as one process would, and every
+// reduction still runs in shard order across the ranks (Comm::ordered_sum for the gradients, the
+// gathered per-shard sums for the metrics and puzzle-embedding rows). Every rank keeps the whole
+// model and optimizer state and applies the same update, so the weights are the same bytes on every
+// rank and equal to one process's.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +26,7 @@
 #include <hrm/data/dataset.hpp>
 
 #include "hrm/train/act.hpp"
+#include "hrm/train/comm.hpp"
 #include "hrm/train/model.hpp"
 #include "hrm/train/optimizer.hpp"
 #include "hrm/train/sampler.hpp"
@@ -46,6 +54,7 @@ struct EngineConfig {
     std::string metrics_path;        // JSONL, appended; "" = none
     std::string config_text;         // the whole training config, stored in checkpoints
     std::string model_config;        // the model's TOML config, stored in the weights' metadata
+    Comm *comm = nullptr;            // the ranks of a data-parallel run (comm.hpp); null = one process
 };
 
 struct StepMetrics {   // one optimizer step, normalised as pretrain.py logs them
@@ -74,9 +83,18 @@ public:
     std::optional<StepMetrics> train_step();
     EvalMetrics evaluate();
 
-    // Checkpoint directory: <dir>/step_<N>/ and <dir>/latest (checkpoint.hpp).
+    // Checkpoint directory: <dir>/step_<N>/ and <dir>/latest (checkpoint.hpp). Collective: rank 0
+    // gathers the carry of every shard and writes; every rank returns the folder or throws.
     std::string save_checkpoint(const std::string &dir);
-    void resume(const std::string &dir);   // from <dir>/latest, or a step folder
+    // From <dir>/latest, or a step folder; collective: every rank loads the folder rank 0 resolves.
+    void resume(const std::string &dir);
+    // Collective: throws unless every rank holds the same weights, optimizer state, step and
+    // config as rank 0 (a different checkpoint or plugin build on one node). No-op for one process.
+    void check_replicas();
+
+    // The shards of the global batch [first, first + count) that this rank computes.
+    int64_t first_shard() const { return shard_first_; }
+    int64_t local_shards() const { return int64_t(shards_.size()); }
 
     const EngineConfig &config() const { return cfg_; }
     ModelRef &model() { return m_; }
@@ -88,16 +106,25 @@ private:
     void swap_ema();
     void log_json(const std::string &line);
 
+    // The carry rows and model carries of this rank's shards, in bytes, for rank 0's checkpoint.
+    std::string pack_carries();
+    // Rank 0's part of save_checkpoint, with every rank's pack_carries() in rank order.
+    std::string write_checkpoint(const std::string &dir, const std::vector<std::string> &parts);
+
     ModelRef &m_;
+    Comm &comm_;
     EngineConfig cfg_;
     const data::Split *train_, *test_;
     ActConfig act_;
     Schedule schedule_, puzzle_schedule_;
     AdamATan2 adam_;
     std::vector<size_t> trainable_;            // indices into m_.params()
-    std::vector<std::vector<float>> grads_, ema_;
+    std::vector<float> grad_;                  // all trainable tensors' gradients, concatenated
+    std::vector<size_t> grad_off_;             // tensor j is grad_[grad_off_[j], grad_off_[j + 1])
+    std::vector<std::vector<float>> ema_;
     std::unique_ptr<TrainSampler> sampler_;
-    std::vector<std::unique_ptr<ActShard>> shards_;
+    std::vector<std::unique_ptr<ActShard>> shards_;   // this rank's shards
+    int64_t shard_first_ = 0;                  // the global index of shards_[0]
     std::unique_ptr<tbb::task_arena> arena_;
     ActCarry carry_;
     Batch batch_;
