@@ -1,5 +1,5 @@
-// hrm train CONFIG.toml [--set k=v] [--resume DIR] [-o DIR]: train a model with the reference
-// recipe (docs/training.md). The config has a [model] table (the model plugin's config; vocab_size,
+// hrm train CONFIG.toml [--set k=v] [-o DIR] | hrm train --resume DIR: train a model with the
+// reference recipe (docs/training.md), or continue a run under the config its checkpoint holds. The config has a [model] table (the model plugin's config; vocab_size,
 // seq_len and num_puzzle_identifiers default to the dataset's) and a [train] table. Evaluates and
 // checkpoints every N steps; Ctrl-C stops between steps and writes a checkpoint to resume from.
 // Under mpirun each rank computes its shards of every batch (docs/distributed.md); rank 0 alone
@@ -93,6 +93,31 @@ void lock_output(const std::string &dir) {
     // fd stays open on purpose: the lock lives as long as this process.
 }
 
+// Keys that change how a run is watched or where it runs, never what it computes: a resume may
+// change them freely (evaluation has its own carry; results do not depend on the thread count).
+const char *const kRunWatchKeys[] = {"train.threads", "train.out", "train.log_interval", "train.eval_interval",
+                                     "train.checkpoint_interval", "train.eval_batch_size"};
+
+void check_same_run(const Config &stored, const Config &now, const std::string &stored_file) {
+    std::string changed;
+    for (const std::string &d : stored.differences(now)) {
+        bool watch = false;
+        for (const char *k : kRunWatchKeys) watch = watch || d.rfind(std::string(k) + ":", 0) == 0;
+        if (!watch) changed += "\n  " + d;
+    }
+    if (!changed.empty())
+        throw ConfigError("--resume: this config changes the run stored in " + stored_file + ":" + changed +
+                          "\nresume without a config or --set to continue the run as it was, or add --reconfigure to "
+                          "continue it under the new values");
+}
+
+// The run folder of a step folder (its parent), tolerating a trailing '/'.
+std::string run_folder_of(const std::string &step_dir) {
+    fs::path p = fs::path(step_dir).lexically_normal();
+    if (!p.has_filename()) p = p.parent_path();
+    return p.parent_path().string();
+}
+
 hrm_precision parse_precision(const std::string &s, hrm_precision fallback) {
     if (s.empty()) return fallback;
     return s == "bf16" ? HRM_PRECISION_BF16 : HRM_PRECISION_FP32;   // checked by read_train_config
@@ -103,12 +128,16 @@ hrm_precision parse_precision(const std::string &s, hrm_precision fallback) {
 int cmd_train(int argc, char **argv) {
     CommonOptions common;
     std::string config_file, resume, out_dir;
+    bool reconfigure = false;
     int threads = -1;
     int64_t stop_at = 0;
     po::options_description opts("hrm train options");
     opts.add_options()
-        ("train-config", po::value(&config_file)->required(), "training config (TOML with [model] and [train])")
+        ("train-config", po::value(&config_file), "training config (TOML with [model] and [train]); with --resume, "
+                                                  "default: the run's own (its checkpoint's config.toml)")
         ("resume", po::value(&resume), "continue from a checkpoint directory (its `latest`) or a step folder")
+        ("reconfigure", po::bool_switch(&reconfigure), "with --resume: continue under a config that differs from the "
+                                                       "run's (refused otherwise)")
         ("out,o", po::value(&out_dir), "checkpoint and metrics folder (default: train.out, else runs/<config name>)")
         ("threads", po::value(&threads), "worker threads (default: train.threads)")
         ("stop-at", po::value(&stop_at), "stop after this step, checkpointed, as if interrupted: the schedule stays "
@@ -117,11 +146,22 @@ int cmd_train(int argc, char **argv) {
     po::positional_options_description pos;
     pos.add("train-config", 1);
     po::variables_map vm;
-    if (int rc = parse_args(argc, argv, "hrm train CONFIG.toml [--set train.lr=3e-4] [--resume DIR] [-o DIR]", opts, pos, vm);
+    if (int rc = parse_args(argc, argv, "hrm train CONFIG.toml [--set train.lr=3e-4] [-o DIR] | hrm train --resume DIR",
+                            opts, pos, vm);
         rc >= 0)
         return rc;
+    // --resume continues the run as it was configured (issue #24: a resume under another config
+    // silently trained a different run): the checkpoint's config.toml is the config unless one is
+    // named, and a named config or --set that changes anything but how the run is watched or
+    // where it runs is refused unless --reconfigure says so.
+    const std::string step_dir = resume.empty() ? std::string() : hrm::train::resolve_checkpoint(resume);
+    const std::string stored = step_dir.empty() ? std::string() : (fs::path(step_dir) / hrm::train::kConfigFile).string();
+    if (config_file.empty() && stored.empty())
+        throw ConfigError("hrm train: name a training config (hrm train CONFIG.toml) or a run to continue (--resume DIR)");
+    if (config_file.empty()) config_file = stored;
     common.configs.insert(common.configs.begin(), config_file);
     const Config config = load_config(common);
+    if (!stored.empty() && !reconfigure) check_same_run(Config::load({stored}, {}), config, stored);
     // Every [train] key checked (train_config.cpp) before the data is read.
     TrainSettings settings = read_train_config(config, config_file, threads);
     hrm::train::EngineConfig &ec = settings.engine;
@@ -137,8 +177,11 @@ int cmd_train(int argc, char **argv) {
 
     hrm::train::Comm &comm = world();
     const bool root = comm.rank() == 0;
+    // A resumed run writes where it was (train.out may name another folder than the -o it ran with).
+    if (out_dir.empty() && !resume.empty())
+        out_dir = step_dir == resume ? run_folder_of(step_dir) : resume;
     if (out_dir.empty()) out_dir = settings.out;
-    if (out_dir.empty()) out_dir = resume.empty() ? (fs::path("runs") / fs::path(config_file).stem()).string() : resume;
+    if (out_dir.empty()) out_dir = (fs::path("runs") / fs::path(config_file).stem()).string();
     if (root) {
         fs::create_directories(out_dir);
         lock_output(out_dir);
@@ -156,9 +199,9 @@ int cmd_train(int argc, char **argv) {
 
     hrm::train::Engine engine(model, ec, &train, test.get());
     if (!resume.empty()) {
-        engine.resume(resume);
+        engine.resume(step_dir);
         if (root)
-            std::cerr << "resumed from " << hrm::train::resolve_checkpoint(resume) << " at step " << engine.step()
+            std::cerr << "resumed from " << step_dir << " at step " << engine.step()
                       << "\n";
     }
     engine.check_replicas();
@@ -231,18 +274,12 @@ int cmd_train(int argc, char **argv) {
     checkpoint();
     const bool stopped = stop_at > 0 && engine.step() == stop_at && !engine.done();   // not when data ran out first
     if (root && (interrupted || stopped)) {
-        // The whole command: without the run's --config/--set the printed line resumed a different
-        // run (issue #24). Arguments are single-quoted for the shell.
-        auto quoted = [](const std::string &a) {
-            std::string q = "'";
-            for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-            return q + "'";
-        };
-        std::string again = (comm.size() > 1 ? "mpirun -np " + std::to_string(comm.size()) + " " : std::string()) +
-                            "hrm train " + quoted(config_file);
-        for (size_t i = 1; i < common.configs.size(); ++i) again += " --config " + quoted(common.configs[i]);
-        for (const std::string &set : common.sets) again += " --set " + quoted(set);
-        again += " --resume " + quoted(out_dir) + " -o " + quoted(out_dir);
+        // The checkpoint holds the run's whole config, so the folder alone continues it (run from
+        // the same folder: train.data is relative to it). Single-quoted for the shell.
+        std::string q = "'";
+        for (char c : out_dir) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        const std::string again = (comm.size() > 1 ? "mpirun -np " + std::to_string(comm.size()) + " " : std::string()) +
+                                  "hrm train --resume " + q + "'";
         std::cout << (interrupted ? "interrupted" : "stopped") << " at step " << engine.step()
                   << "; continue with: " << again << std::endl;
     }

@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include <map>
+#include <set>
 #include <sstream>
 
 namespace hrm::runner {
@@ -57,6 +59,20 @@ void apply_override(toml::table &root, const std::string &assignment) {
     const std::string leaf = key.substr(start);
     if (leaf.empty()) throw ConfigError("--set '" + assignment + "': empty key");
     t->insert_or_assign(leaf, *holder.get("v"));
+}
+
+// Every leaf of t as dotted key -> its TOML text (arrays are leaves: compared whole).
+void flatten(const toml::table &t, const std::string &prefix, std::map<std::string, std::string> &out) {
+    for (const auto &[k, v] : t) {
+        const std::string key = prefix + std::string(k.str());
+        if (const auto *sub = v.as_table()) {
+            flatten(*sub, key + ".", out);
+            continue;
+        }
+        std::ostringstream text;
+        v.visit([&](const auto &node) { text << node; });
+        out[key] = text.str();
+    }
 }
 
 }  // namespace
@@ -122,6 +138,23 @@ std::string Config::section_text(const std::string &key) const {
     std::ostringstream out;
     out << toml::table{{key.substr(key.rfind('.') + 1), *t}};
     return out.str();
+}
+
+std::vector<std::string> Config::differences(const Config &other) const {
+    std::map<std::string, std::string> a, b;
+    flatten(root_, "", a);
+    flatten(other.root_, "", b);
+    std::vector<std::string> out;
+    auto value = [](const std::map<std::string, std::string> &m, const std::string &k) {
+        const auto it = m.find(k);
+        return it == m.end() ? std::string("(unset)") : it->second;
+    };
+    std::set<std::string> keys;
+    for (const auto &kv : a) keys.insert(kv.first);
+    for (const auto &kv : b) keys.insert(kv.first);
+    for (const std::string &k : keys)
+        if (value(a, k) != value(b, k)) out.push_back(k + ": " + value(a, k) + " -> " + value(b, k));
+    return out;
 }
 
 std::string Config::text() const {

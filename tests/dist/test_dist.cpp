@@ -209,7 +209,7 @@ TEST_F(Dist, KilledRankEndsTheJobAndTheCheckpointResumes) {
     latest.pop_back();
     const int64_t step = std::stoll(latest.substr(5));
     ASSERT_EQ(run("",
-                  "train " + config() + " --set train.steps=100000 --resume " + out.string() + " --stop-at " +
+                  "train " + config() + " --set train.steps=100000 --reconfigure --resume " + out.string() + " --stop-at " +
                       std::to_string(step + 3),
                   dir_ / "killed_resume.log"),
               0)

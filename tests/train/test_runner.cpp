@@ -51,7 +51,13 @@ TEST(Runner, TrainResumeAndEval) {
     EXPECT_NE(slurp(dir / "a.log").find("eval step 40: exact"), std::string::npos) << slurp(dir / "a.log");
 
     ASSERT_EQ(run("train " + cfg + " -o " + (dir / "b").string() + " --set train.steps=20", dir / "b1.log"), 0);
-    ASSERT_EQ(run("train " + cfg + " --resume " + (dir / "b").string(), dir / "b2.log"), 0) << slurp(dir / "b2.log");
+    // Resuming under a config that changes the run (here train.steps 20 -> 40) is refused, naming
+    // the key, unless --reconfigure says so; how it is watched (threads, intervals) may change.
+    EXPECT_NE(run("train " + cfg + " --resume " + (dir / "b").string(), dir / "b2.log"), 0);
+    EXPECT_NE(slurp(dir / "b2.log").find("train.steps: 20 -> 40"), std::string::npos) << slurp(dir / "b2.log");
+    EXPECT_EQ(slurp(dir / "b" / "latest"), "step_20\n");
+    ASSERT_EQ(run("train " + cfg + " --resume " + (dir / "b").string() + " --reconfigure --set train.threads=1", dir / "b2.log"), 0)
+        << slurp(dir / "b2.log");
     for (const char *file : {"model.safetensors", "train_state.safetensors"})
         EXPECT_EQ(slurp(dir / "a" / "step_40" / file), slurp(dir / "b" / "step_40" / file)) << file;
 
@@ -60,7 +66,12 @@ TEST(Runner, TrainResumeAndEval) {
     EXPECT_EQ(slurp(dir / "c" / "latest"), "step_13\n");
     EXPECT_NE(slurp(dir / "c1.log").find("stopped at step 13"), std::string::npos) << slurp(dir / "c1.log");
     EXPECT_NE(run("train " + cfg + " --resume " + (dir / "c").string() + " --stop-at 13", dir / "c2.log"), 0);
-    ASSERT_EQ(run("train " + cfg + " --resume " + (dir / "c").string(), dir / "c3.log"), 0) << slurp(dir / "c3.log");
+    // The printed command continues the run from its folder alone: the checkpoint holds the config.
+    EXPECT_NE(slurp(dir / "c1.log").find("continue with: hrm train --resume '" + (dir / "c").string() + "'"),
+              std::string::npos) << slurp(dir / "c1.log");
+    ASSERT_EQ(run("train --resume " + (dir / "c" / "step_13").string() + " --set train.log_interval=3", dir / "c3.log"), 0)
+        << slurp(dir / "c3.log");
+    EXPECT_EQ(slurp(dir / "c" / "latest"), "step_40\n");   // a step folder resumes into its run folder
     for (const char *file : {"model.safetensors", "train_state.safetensors"})
         EXPECT_EQ(slurp(dir / "a" / "step_40" / file), slurp(dir / "c" / "step_40" / file)) << file;
 
