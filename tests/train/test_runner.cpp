@@ -105,3 +105,52 @@ TEST(Runner, TrainResumeAndEval) {
     EXPECT_NE(slurp(dir / "f.log").find("no such model file, step folder or run folder"), std::string::npos) << slurp(dir / "f.log");
     fs::remove_all(dir);
 }
+
+// A full disk or a read-only output folder (issue #24): a clear error, a non-zero exit, the last
+// good checkpoint untouched and no temporary entry left; afterwards the run resumes to the same
+// bytes as one never interrupted. fail_writes.c plays the file system (no root, no mount).
+TEST(Runner, FullDiskAndReadOnlyOutputKeepTheLastCheckpoint) {
+    const fs::path dir = fs::temp_directory_path() / ("hrm_train_disk_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    hrm::data::write_split((dir / "data" / "train").string(), make_split(40, 4, 5, 3, 31));
+    hrm::data::write_identifiers((dir / "data").string(), {"<blank>", "a", "b"});
+    std::ofstream(dir / "t.toml") << "[model]\narch = \"mock\"\nhidden_size = 6\nhalt_max_steps = 3\n\n[train]\n"
+                                  << "data = \"" << (dir / "data").string() << "\"\n"
+                                  << "global_batch_size = 12\nsteps = 20\nlr = 0.05\ncheckpoint_interval = 10\n";
+    const std::string cfg = (dir / "t.toml").string();
+    const fs::path a = dir / "a", b = dir / "b";
+    ASSERT_EQ(run("train " + cfg + " -o " + a.string(), dir / "a.log"), 0) << slurp(dir / "a.log");
+    ASSERT_EQ(run("train " + cfg + " -o " + b.string() + " --stop-at 10", dir / "b.log"), 0) << slurp(dir / "b.log");
+    const std::string weights = slurp(b / "step_10" / "model.safetensors");
+    auto failing = [&](const fs::path &prefix, const char *as) {
+        return std::string("env LD_PRELOAD=") + HRM_FAIL_WRITES + " HRM_FAIL_UNDER=" + prefix.string() +
+               " HRM_FAIL_AS=" + as + " ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 ";
+    };
+    auto expect_intact = [&](const std::string &log) {
+        EXPECT_EQ(slurp(b / "latest"), "step_10\n") << log;
+        EXPECT_EQ(slurp(b / "step_10" / "model.safetensors"), weights) << log;
+        for (const auto &e : fs::directory_iterator(b))
+            EXPECT_TRUE(e.path().filename() == ".lock" || e.path().filename().string()[0] != '.') << e.path();
+    };
+    const struct {
+        fs::path prefix;
+        const char *as, *message;
+    } cases[] = {
+        {b / ".step_", "ENOSPC", "No space left on device"},          // the step-20 checkpoint write
+        {b / "metrics.jsonl", "ENOSPC", "metrics.jsonl: No space left on device"},   // the first step's line
+        {b, "EROFS", "Read-only file system"},                        // before any step
+    };
+    for (const auto &c : cases) {
+        const fs::path log = dir / "fail.log";
+        const std::string cmd = failing(c.prefix, c.as) + HRM_RUNNER + " train --resume " + b.string() +
+                                " --plugin-path " + HRM_MOCK_PLUGIN_DIR + " > " + log.string() + " 2>&1";
+        const int code = test_shell::run(cmd).code;
+        EXPECT_GT(code, 0) << c.prefix << " " << c.as << "\n" << slurp(log);   // an exit code, not a signal
+        EXPECT_NE(slurp(log).find(c.message), std::string::npos) << slurp(log);
+        expect_intact(slurp(log));
+    }
+    ASSERT_EQ(run("train --resume " + b.string(), dir / "b2.log"), 0) << slurp(dir / "b2.log");
+    for (const char *file : {"model.safetensors", "train_state.safetensors"})
+        EXPECT_EQ(slurp(a / "step_20" / file), slurp(b / "step_20" / file)) << file;
+    fs::remove_all(dir);
+}

@@ -178,6 +178,16 @@ std::string Engine::write_checkpoint(const std::string &dir, const std::vector<s
     const fs::path tmp = root / ("." + name + ".tmp." + std::to_string(::getpid()));
     fs::remove_all(tmp);
     fs::create_directories(tmp);
+    // A failed write (a full disk, an I/O error) removes the partial folder at once: left behind,
+    // it kept the space the next try needs. `latest` still names the last complete step.
+    struct RemoveOnFailure {
+        const fs::path &tmp;
+        bool done = false;
+        ~RemoveOnFailure() {
+            std::error_code ec;
+            if (!done) fs::remove_all(tmp, ec);
+        }
+    } guard{tmp};
 
     // Weights: every param_get entry under its reference key, the model config in the metadata.
     std::vector<common::NamedTensor> weights;
@@ -253,6 +263,7 @@ std::string Engine::write_checkpoint(const std::string &dir, const std::vector<s
     // same name (a crash after a rename but before `latest` moved) is not referenced: replace it.
     fs::remove_all(final_dir);
     fs::rename(tmp, final_dir);
+    guard.done = true;
     fsync_path(root);
     write_text(root / kLatestFile, name + "\n");
     return final_dir.string();

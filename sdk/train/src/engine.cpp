@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cerrno>
 #include <cstring>
 #include <sstream>
 #include <type_traits>
@@ -146,6 +147,8 @@ void Engine::log_json(const std::string &line) {
     if (!metrics_.is_open()) return;
     metrics_ << line << "\n";
     metrics_.flush();
+    // A full disk must stop the run loudly, not drop lines (the last checkpoint stays as it was).
+    if (!metrics_) throw Error(HRM_E_IO, "cannot write " + cfg_.metrics_path + ": " + std::strerror(errno));
 }
 
 std::optional<StepMetrics> Engine::train_step() {
