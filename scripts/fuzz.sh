@@ -11,8 +11,8 @@
 # build-fuzz/seeds/<target>/). What the fuzzer finds on its way is kept in build-fuzz/corpus/<target>/
 # (reused by the next run). A crash, a sanitizer report, a timeout (> 10 s for one input) or an
 # allocation over 2 GB is a finding: the input lands in build-fuzz/findings/<target>/, the run goes
-# on with the other targets, and the script exits 1 at the end. Needs clang-14, libfuzzer-14-dev
-# and libclang-rt-14-dev (Debian 12).
+# on with the other targets, and the script exits 1 at the end. Installs what it builds with
+# (scripts/install-deps.sh --fuzz: clang-14, libFuzzer, clang's sanitizer and OpenMP runtimes).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,10 +49,8 @@ for t in "${selected[@]}"; do
 done
 
 if [ $build = 1 ]; then
-    command -v clang++-14 >/dev/null || {
-        echo "fuzz.sh: clang++-14 not found: apt-get install clang-14 libfuzzer-14-dev libclang-rt-14-dev" >&2
-        exit 2
-    }
+    # What the build needs, installed when missing (as scripts/test.sh does).
+    "$ROOT/scripts/install-deps.sh" --fuzz
     (cd "$ROOT" && cmake --preset fuzz >/dev/null && "${nice_cmd[@]}" cmake --build --preset fuzz)
 fi
 

@@ -3,6 +3,8 @@
 # The list is what a pristine root needs (scripts/fresh-check.sh proves it on every CI run):
 # packages are installed without their recommendations, so whatever a build step needs is named
 # here, never left to a recommendation or to what a developer machine happens to have.
+#
+#   scripts/install-deps.sh [--fuzz]    --fuzz: also the libFuzzer toolchain of scripts/fuzz.sh
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
@@ -23,6 +25,9 @@ packages=(
   # npm fetches the Node binding's dependency over HTTPS; without the CA bundle every TLS check fails
   ca-certificates
 )
+# The fuzz preset (scripts/fuzz.sh): clang with libFuzzer and its sanitizer runtimes, and clang's
+# OpenMP (the kernels' CMake asks for OpenMP with whatever compiler configures the tree).
+[ "${1:-}" = --fuzz ] && packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev libomp-14-dev)
 # The Node binding tests: Debian's Node.js 18 and npm, unless node and npm are on PATH already (a
 # NodeSource nodejs provides npm itself and conflicts with Debian's npm package).
 command -v node > /dev/null && command -v npm > /dev/null || packages+=(nodejs npm)

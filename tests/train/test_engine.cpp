@@ -1,5 +1,8 @@
 // The engine end to end on the mock model: it learns, 1 and 2 threads agree bit for bit, a
 // resumed run equals an uninterrupted one, and a torn checkpoint write never breaks `latest`.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -160,10 +163,22 @@ TEST(Engine, TornCheckpointWriteNeverBreaksLatest) {
     TrainRun again = make_run(train, nullptr, cfg);
     again.engine->resume(dir.string());
     EXPECT_EQ(again.engine->step(), 5);
+    // What a process killed while writing leaves (its PID no longer runs): the step folder, the
+    // `latest` and curve temporaries. A user's file of the same form is not ours to remove.
+    const pid_t dead = ::fork();
+    if (dead == 0) ::_exit(0);
+    ::waitpid(dead, nullptr, 0);
+    const std::string pid = std::to_string(dead);
+    fs::create_directories(dir / (".step_7.tmp." + pid));
+    for (const std::string name : {"latest.tmp." + pid, "curve.svg.tmp." + pid, "notes.tmp." + pid})
+        std::ofstream(dir / name) << "x";
     // The next save at step 10 replaces the stale folder and moves `latest`.
     for (int i = 0; i < 5; ++i) again.engine->train_step();
     const std::string next = again.engine->save_checkpoint(dir.string());
     EXPECT_EQ(resolve_checkpoint(dir.string()), next);
+    for (const std::string name : {".step_7.tmp." + pid, "latest.tmp." + pid, "curve.svg.tmp." + pid})
+        EXPECT_FALSE(fs::exists(dir / name)) << name;
+    EXPECT_TRUE(fs::exists(dir / ("notes.tmp." + pid)));
     TrainRun third = make_run(train, nullptr, cfg);
     third.engine->resume(dir.string());
     EXPECT_EQ(third.engine->step(), 10);

@@ -57,15 +57,17 @@ std::string float_bits(float f) {
     return std::to_string(u);
 }
 
-// Temporary checkpoint entries (".step_N.tmp.PID/", "latest.tmp.PID") of processes that no longer
-// run: a kill or ENOSPC during a checkpoint left them forever, and on a full disk they kept the
-// space the retry needed (issue #24). Another live trainer's are left alone.
+// Temporary entries of a run folder (".step_N.tmp.PID/", "latest.tmp.PID", and the runner's
+// "curve.svg.tmp.PID") of processes that no longer run: a kill or ENOSPC while one was written
+// left it forever, and on a full disk it kept the space the retry needed (issue #24). Only these
+// names: nothing a user put there is touched. Another live trainer's are left alone.
 void remove_stale_temporaries(const fs::path &root) {
     std::error_code ec;
     for (const auto &e : fs::directory_iterator(root, ec)) {
         const std::string n = e.path().filename().string();
         const auto at = n.rfind(".tmp.");
-        const bool ours = at != std::string::npos && (n.rfind(".step_", 0) == 0 || n.rfind("latest.tmp.", 0) == 0);
+        const bool ours = at != std::string::npos && (n.rfind(".step_", 0) == 0 || n.rfind("latest.tmp.", 0) == 0 ||
+                                                      n.rfind("curve.svg.tmp.", 0) == 0);
         if (!ours) continue;
         const std::string pid_text = n.substr(at + 5);
         if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
@@ -166,6 +168,7 @@ std::string Engine::write_checkpoint(const std::string &dir, const std::vector<s
     fs::create_directories(root);
     const std::string name = "step_" + std::to_string(step_);
     const fs::path final_dir = root / name;
+    remove_stale_temporaries(root);
     // Already saved and published (e.g. Ctrl-C right after an interval checkpoint): nothing to do.
     // Never replace the folder `latest` names.
     if (fs::exists(root / kLatestFile)) {
@@ -174,7 +177,6 @@ std::string Engine::write_checkpoint(const std::string &dir, const std::vector<s
         if (current == name && fs::exists(final_dir / kModelFile)) return final_dir.string();
     }
 
-    remove_stale_temporaries(root);
     const fs::path tmp = root / ("." + name + ".tmp." + std::to_string(::getpid()));
     fs::remove_all(tmp);
     fs::create_directories(tmp);
