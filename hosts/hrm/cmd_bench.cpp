@@ -679,7 +679,8 @@ int bench_peak(int argc, char **argv) {
     std::cout << "CPU: " << cpu << ", " << std::thread::hardware_concurrency() << " CPU(s); SIMD: "
               << hrm::kernels::cpu_target_summary() << "\n"
               << "median GFLOP/s (GOP/s for int8) of " << repeats << " timings (min-max)\n"
-              << "precision  instruction                    1 thread              " << n_threads << " thread(s)\n";
+              << "precision  instruction                    1 thread"
+              << (n_threads > 1 ? "              " + std::to_string(n_threads) + " threads" : "") << "\n";
     for (const auto &name : split_list(precisions)) {
         const auto parsed = parse_precision_name(name);
         if (!parsed) throw std::runtime_error("--precisions: \"" + name + "\" is not fp32, bf16 or int8");
