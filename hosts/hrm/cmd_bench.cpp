@@ -50,6 +50,14 @@ namespace {
 using hrm::kernels::PeakPrecision;
 using hrm::kernels::Spread;
 
+std::vector<std::string> split_list(const std::string &s) {
+    std::vector<std::string> out;
+    std::stringstream in(s);
+    for (std::string item; std::getline(in, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
 // The CPU's model name ("AMD EPYC"), as lscpu prints it, for the records.
 std::string cpu_model() {
     std::ifstream in("/proc/cpuinfo");
@@ -111,6 +119,12 @@ public:
         if (!measured_.count(key)) measured_[key] = hrm::kernels::measure_peak(p, threads).median;
         return measured_[key];
     }
+    // Measures the peaks of a --precisions list before any model work, which could leave worker
+    // threads of ours spinning for a moment and make the peak look lower.
+    void measure_first(const std::string &precisions, int threads) {
+        for (const auto &p : split_list(precisions))
+            if (const auto parsed = parse_precision_name(p)) get(*parsed, threads);
+    }
     static PeakPrecision loop_precision(hrm_precision precision) {
         if (precision == HRM_PRECISION_INT8) return PeakPrecision::int8;
         if (precision == HRM_PRECISION_BF16 && hrm::kernels::cpu_target().bf16_dot) return PeakPrecision::bf16;
@@ -155,14 +169,6 @@ void record_common(JsonLines &json, const std::string &bench, const std::string 
         .integer("threads", threads).num("gflops", gflops).num("peak_gflops", peak, true)
         .num("pct_peak", peak > 0 ? 100.0 * gflops / peak : 0, true).text("cpu", cpu_model())
         .text("cpu_target", hrm::kernels::cpu_target().name);
-}
-
-std::vector<std::string> split_list(const std::string &s) {
-    std::vector<std::string> out;
-    std::stringstream in(s);
-    for (std::string item; std::getline(in, item, ',');)
-        if (!item.empty()) out.push_back(item);
-    return out;
 }
 
 using TorchRates = std::map<std::pair<std::string, int64_t>, double>;   // (dtype, batch) -> rate
@@ -304,6 +310,7 @@ int bench_model(int argc, char **argv) {
     hrm::Runtime runtime = open_runtime(common, n_threads);
     JsonLines json(json_path);
     Peaks peaks(peak_gflops);
+    peaks.measure_first(precisions, n_threads);
     std::cout << std::fixed;
     for (const auto &path : model_configs) {
         const Config cfg = Config::load({path}, common.sets);
@@ -481,6 +488,7 @@ int bench_train(int argc, char **argv) {
     hrm::Runtime runtime = open_runtime(common, n_threads);
     JsonLines json(json_path);
     Peaks peaks(peak_gflops);
+    peaks.measure_first(precisions, n_threads);
     std::cout << std::fixed;
     for (const auto &path : model_configs) {
         const Config cfg = Config::load({path}, common.sets);
@@ -603,6 +611,7 @@ int bench_solve(int argc, char **argv) {
     }
     JsonLines json(json_path);
     Peaks peaks(peak_gflops);
+    for (const auto &t : split_list(threads_list)) peaks.get(precision, std::stoi(t));
 
     std::cout << std::fixed << instances.size() << " puzzles of " << input << ", batch " << batch << ", " << precision_name
               << ", median of " << repeats << " runs (min-max)\n"
