@@ -5,11 +5,17 @@
 // hrm bench train: training throughput of the same configs (one engine step: the segment with the
 // one-step gradient, the bootstrap Q-target segment, the backward, AdamATan2) next to the same
 // training step in that PyTorch re-implementation.
+// hrm bench peak: this CPU's fp32 / bf16 / int8 compute peak (hrm/kernels/peak.hpp), which the
+// other benchmarks measure in the same process and print their GFLOP/s against (% of peak).
+// Every timing is a median over --repeats with its range; --json FILE writes one JSON object per
+// line per measurement.
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -26,7 +32,9 @@
 
 #include <hrm/common/json.hpp>
 #include <hrm/kernels/bf16.hpp>
+#include <hrm/kernels/cpu.hpp>
 #include <hrm/kernels/matmul.hpp>
+#include <hrm/kernels/peak.hpp>
 #include <hrm/train/engine.hpp>
 
 #include "cli.hpp"
@@ -39,6 +47,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+using hrm::kernels::PeakPrecision;
+using hrm::kernels::Spread;
+
 std::vector<std::string> split_list(const std::string &s) {
     std::vector<std::string> out;
     std::stringstream in(s);
@@ -47,15 +58,144 @@ std::vector<std::string> split_list(const std::string &s) {
     return out;
 }
 
-struct Measure {
-    double segments_per_s = 0;   // puzzle-segments per second
-    double seconds = 0;
+// The CPU's model name ("AMD EPYC"), as lscpu prints it, for the records.
+std::string cpu_model() {
+    std::ifstream in("/proc/cpuinfo");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
+            const auto v = line.substr(line.find(':') + 1);
+            return v.substr(std::min(v.find_first_not_of(' '), v.size()));
+        }
+    return "unknown";
+}
+
+// One JSON object per line of --json FILE, keys in the order added; nothing when no file is given.
+class JsonLines {
+public:
+    explicit JsonLines(const std::string &path) {
+        if (path.empty()) return;
+        file_.open(path);
+        if (!file_) throw std::runtime_error("--json: cannot write " + path);
+    }
+    JsonLines &text(const std::string &key, const std::string &v) { return raw(key, hrm::common::json::quote(v)); }
+    JsonLines &integer(const std::string &key, int64_t v) { return raw(key, std::to_string(v)); }
+    // Non-finite numbers (and 0 for an unknown peak, when `zero_is_null`) are written as null.
+    JsonLines &num(const std::string &key, double v, bool zero_is_null = false) {
+        if (!std::isfinite(v) || (zero_is_null && v == 0)) return raw(key, "null");
+        std::ostringstream o;
+        o.precision(6);
+        o << v;
+        return raw(key, o.str());
+    }
+    JsonLines &spread(const std::string &key, const Spread &s) {
+        return num(key, s.median).num(key + "_min", s.min).num(key + "_max", s.max);
+    }
+    // Ends the current object: one line, flushed (long benchmarks can be followed as they run).
+    void end() {
+        if (file_.is_open()) file_ << "{" << line_ << "}" << std::endl;
+        line_.clear();
+    }
+
+private:
+    JsonLines &raw(const std::string &key, const std::string &v) {
+        line_ += (line_.empty() ? "" : ", ") + hrm::common::json::quote(key) + ": " + v;
+        return *this;
+    }
+    std::ofstream file_;
+    std::string line_;
 };
 
-// Runs segments on a batch of random puzzles until min_time has passed (after one warm-up
-// segment), at least 2 and at most max_segments timed segments.
-Measure time_segments(const hrm_model *m, const hrm_model_spec &spec, int64_t batch, hrm_precision precision,
-                      double min_time, int max_segments) {
+// The peak that a benchmark's GFLOP/s are compared against: of the instructions the precision's
+// matmuls run (bf16 without AVX512-BF16 runs fp32 matmuls, so its peak is fp32's; int8 without
+// VNNI has no peak loop: 0), for the number of threads used. Measured on first use for each
+// (precision, threads), in a fraction of a second, or --peak-gflops for every row.
+class Peaks {
+public:
+    explicit Peaks(double given) : given_(given) {}
+    double get(hrm_precision precision, int threads) {
+        if (given_ > 0) return given_;
+        const PeakPrecision p = loop_precision(precision);
+        const auto key = std::make_pair(int(p), threads);
+        if (!measured_.count(key)) measured_[key] = hrm::kernels::measure_peak(p, threads).median;
+        return measured_[key];
+    }
+    // Measures the peaks of a --precisions list before any model work, which could leave worker
+    // threads of ours spinning for a moment and make the peak look lower.
+    void measure_first(const std::string &precisions, int threads) {
+        for (const auto &p : split_list(precisions))
+            if (const auto parsed = parse_precision_name(p)) get(*parsed, threads);
+    }
+    static PeakPrecision loop_precision(hrm_precision precision) {
+        if (precision == HRM_PRECISION_INT8) return PeakPrecision::int8;
+        if (precision == HRM_PRECISION_BF16 && hrm::kernels::cpu_target().bf16_dot) return PeakPrecision::bf16;
+        return PeakPrecision::fp32;
+    }
+
+private:
+    double given_;
+    std::map<std::pair<int, int>, double> measured_;
+};
+
+// "  % of the bf16 peak of 2 threads: 880.1 GFLOP/s (AVX512-BF16 VDPBF16PS zmm)", under a table.
+void print_peak(hrm_precision precision, int threads, double peak, bool given) {
+    const PeakPrecision p = Peaks::loop_precision(precision);
+    std::cout << "  % of the " << hrm::kernels::peak_precision_name(p) << " peak of " << threads << " thread(s): ";
+    if (given) std::cout << std::setprecision(1) << peak << " GFLOP/s (--peak-gflops)\n";
+    else if (peak > 0)
+        std::cout << std::setprecision(1) << peak << " GFLOP/s (" << hrm::kernels::peak_instruction(p) << ")\n";
+    else std::cout << "not measured (the CPU has no " << hrm::kernels::peak_precision_name(p) << " peak loop)\n";
+}
+
+// "  37.2%" of the peak, or "      -" when it is unknown.
+std::string pct_text(double gflops, double peak) {
+    std::ostringstream o;
+    o << std::fixed << std::setprecision(1);
+    if (peak > 0) o << std::setw(6) << 100.0 * gflops / peak << "%";
+    else o << std::setw(7) << "-";
+    return o.str();
+}
+
+// "123.4 (120.1-125.0)": the median and range of the repeats.
+std::string spread_text(const Spread &s, int precision = 1) {
+    std::ostringstream o;
+    o << std::fixed << std::setprecision(precision) << s.median << " (" << s.min << "-" << s.max << ")";
+    return o.str();
+}
+
+// The fields every benchmark record shares: what ran, where, and against which peak.
+void record_common(JsonLines &json, const std::string &bench, const std::string &config, const std::string &precision,
+                   int64_t batch, int threads, double gflops, double peak) {
+    json.text("bench", bench).text("config", config).text("precision", precision).integer("batch", batch)
+        .integer("threads", threads).num("gflops", gflops).num("peak_gflops", peak, true)
+        .num("pct_peak", peak > 0 ? 100.0 * gflops / peak : 0, true).text("cpu", cpu_model())
+        .text("cpu_target", hrm::kernels::cpu_target().name);
+}
+
+using TorchRates = std::map<std::pair<std::string, int64_t>, double>;   // (dtype, batch) -> rate
+
+// The --torch columns of one row: PyTorch's fp32 and bf16 rates at this batch and our median's
+// ratio to the better of the two (the baseline: PyTorch at its best), also in the record.
+void torch_columns(const TorchRates &baseline, int64_t batch, double ours, JsonLines &json) {
+    double best = 0;
+    for (const char *dt : {"fp32", "bf16"}) {
+        const auto it = baseline.find({dt, batch});
+        if (it != baseline.end()) {
+            best = std::max(best, it->second);
+            std::cout << std::setw(12) << std::setprecision(1) << it->second;
+            json.num(std::string("torch_") + dt + "_per_s", it->second);
+        } else {
+            std::cout << std::setw(12) << "-";
+        }
+    }
+    if (best > 0) std::cout << std::setw(9) << "x" << std::setprecision(2) << ours / best;
+    json.num("torch_best_per_s", best, true);
+}
+
+// Runs segments on a batch of random puzzles: one warm-up segment, then `repeats` timings, each
+// of at least one segment and min_time / repeats seconds, at most max_segments / repeats segments.
+// Returns the puzzle-segments per second of each timing.
+std::vector<double> time_segments(const hrm_model *m, const hrm_model_spec &spec, int64_t batch, hrm_precision precision,
+                                  double min_time, int repeats, int max_segments) {
     hrm_state *raw = nullptr;
     hrm::check(m->state_create(m, batch, precision, &raw));
     const std::unique_ptr<hrm_state, std::function<void(hrm_state *)>> st(raw, [m](hrm_state *s) { m->state_free(m, s); });
@@ -74,15 +214,20 @@ Measure time_segments(const hrm_model *m, const hrm_model_spec &spec, int64_t ba
         hrm::check(m->readout(m, st.get(), nullptr, pv.get(), qv.get()));
     };
     segment();   // warm-up: primitive creation, weight packing, page faults
-    int n = 0;
-    const auto t0 = Clock::now();
-    double elapsed = 0;
-    while (n < max_segments && (n < 2 || elapsed < min_time)) {
-        segment();
-        ++n;
-        elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::vector<double> rates;
+    const int cap = std::max(1, max_segments / repeats);
+    for (int r = 0; r < repeats; ++r) {
+        int n = 0;
+        const auto t0 = Clock::now();
+        double elapsed = 0;
+        while (n < cap && (n < 1 || elapsed < min_time / repeats)) {
+            segment();
+            ++n;
+            elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+        }
+        rates.push_back(double(batch) * n / elapsed);
     }
-    return Measure{double(batch) * n / elapsed, elapsed};
+    return rates;
 }
 
 // Single puzzle, 16 segments from a fresh state: what one interactive solve costs.
@@ -110,9 +255,8 @@ double peak_rss_mb() {
 
 // PyTorch's puzzle-segments/s per (dtype, batch), from tests/parity/bench_torch.py; empty when
 // torch is not installed.
-std::map<std::pair<std::string, int64_t>, double> torch_baseline(const std::string &config, const std::string &batches,
-                                                                 int threads) {
-    std::map<std::pair<std::string, int64_t>, double> out;
+TorchRates torch_baseline(const std::string &config, const std::string &batches, int threads) {
+    TorchRates out;
     const std::string cmd = "OPENBLAS_CORETYPE=Cooperlake /usr/bin/python3 " HRM_SOURCE_DIR "/tests/parity/bench_torch.py"
                             " --config " + config + " --threads " + std::to_string(threads) + " --batches " + batches +
                             " --dtypes fp32,bf16_native --train-batches '' --min-time 2 2>/dev/null";
@@ -137,9 +281,9 @@ std::map<std::pair<std::string, int64_t>, double> torch_baseline(const std::stri
 int bench_model(int argc, char **argv) {
     CommonOptions common;
     std::vector<std::string> model_configs;
-    std::string batches = "1,16,64,256", precisions = "fp32,bf16";
-    double min_time = 2.0;
-    int threads = 0;
+    std::string batches = "1,16,64,256", precisions = "fp32,bf16", json_path;
+    double min_time = 2.0, peak_gflops = 0;
+    int threads = 0, repeats = 5;
     bool torch = false;
     po::options_description opts("hrm bench model options");
     opts.add_options()
@@ -147,8 +291,11 @@ int bench_model(int argc, char **argv) {
          "model config TOML (repeatable; default configs/models/hrm-sudoku.toml and hrm-small.toml)")
         ("batches", po::value(&batches), "batch sizes (default 1,16,64,256)")
         ("precisions", po::value(&precisions), "fp32,bf16,int8 (default fp32,bf16)")
-        ("min-time", po::value(&min_time), "seconds per measurement (default 2)")
+        ("min-time", po::value(&min_time), "seconds per measurement, over all its repeats (default 2)")
+        ("repeats", po::value(&repeats), "timings per measurement; the median is reported (default 5)")
         ("threads", po::value(&threads), "worker threads (default: all cores)")
+        ("peak-gflops", po::value(&peak_gflops), "the peak to print % of (default: measured here, hrm bench peak)")
+        ("json", po::value(&json_path), "also write one JSON object per line per measurement to this file")
         ("torch", po::bool_switch(&torch), "also run the PyTorch re-implementation as the baseline (needs python3-torch)");
     add_common_options(opts, common);
     po::variables_map vm;
@@ -158,8 +305,12 @@ int bench_model(int argc, char **argv) {
     if (model_configs.empty())
         model_configs = {HRM_SOURCE_DIR "/configs/models/hrm-sudoku.toml", HRM_SOURCE_DIR "/configs/models/hrm-small.toml"};
     const int n_threads = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    repeats = std::max(repeats, 1);
 
     hrm::Runtime runtime = open_runtime(common, n_threads);
+    JsonLines json(json_path);
+    Peaks peaks(peak_gflops);
+    peaks.measure_first(precisions, n_threads);
     std::cout << std::fixed;
     for (const auto &path : model_configs) {
         const Config cfg = Config::load({path}, common.sets);
@@ -168,33 +319,36 @@ int bench_model(int argc, char **argv) {
         hrm_model_spec spec{};
         spec.struct_size = sizeof spec;
         hrm::check(m->get_spec(m, &spec));
-        const auto baseline = torch ? torch_baseline(path, batches, n_threads) : decltype(torch_baseline("", "", 0)){};
+        const auto baseline = torch ? torch_baseline(path, batches, n_threads) : TorchRates{};
 
         std::cout << "\n" << path << ": " << spec.n_params << " parameters, " << std::setprecision(2)
-                  << spec.flops_per_segment / 1e9 << " GFLOP per puzzle-segment, " << n_threads << " thread(s)\n";
-        std::cout << "precision  batch  puzzle-seg/s    GFLOP/s" << (torch ? "   torch seg/s   ratio" : "") << "\n";
+                  << spec.flops_per_segment / 1e9 << " GFLOP per puzzle-segment, " << n_threads << " thread(s); median of "
+                  << repeats << " timings (min-max)\n";
+        std::cout << "precision  batch  puzzle-seg/s (min-max)     GFLOP/s  % peak"
+                  << (torch ? "  torch fp32  torch bf16  x best torch" : "") << "\n";
         for (const auto &p : split_list(precisions)) {
             const auto parsed = parse_precision_name(p);
             if (!parsed) throw std::runtime_error("--precisions: \"" + p + "\" is not fp32, bf16 or int8");
             const hrm_precision prec = *parsed;
+            const double peak = peaks.get(prec, n_threads);
             for (const auto &b : split_list(batches)) {
                 const int64_t batch = std::stoll(b);
-                const Measure r = time_segments(m, spec, batch, prec, min_time, 200);
-                std::cout << std::setw(9) << p << std::setw(7) << batch << std::setw(14) << std::setprecision(1)
-                          << r.segments_per_s << std::setw(11) << r.segments_per_s * spec.flops_per_segment / 1e9;
-                if (torch) {
-                    const auto it = baseline.find({p, batch});
-                    if (it != baseline.end())
-                        std::cout << std::setw(14) << it->second << std::setw(7) << std::setprecision(2) << "x"
-                                  << r.segments_per_s / it->second;
-                    else std::cout << std::setw(14) << "-";
-                }
-                std::cout << "\n";
+                const Spread r = hrm::kernels::spread_of(time_segments(m, spec, batch, prec, min_time, repeats, 200));
+                const double gflops = r.median * spec.flops_per_segment / 1e9;
+                std::cout << std::setw(9) << p << std::setw(7) << batch << "  " << std::left << std::setw(25)
+                          << spread_text(r) << std::right << std::setw(8) << std::setprecision(1) << gflops
+                          << pct_text(gflops, peak);
+                record_common(json, "model", path, p, batch, n_threads, gflops, peak);
+                json.spread("segments_per_s", r).integer("repeats", repeats);
+                if (torch) torch_columns(baseline, batch, r.median, json);
+                json.end();
+                std::cout << std::endl;
             }
             std::cout << std::setprecision(3) << "  single puzzle, 16 segments (" << p
                       << "): " << std::min({single_solve_seconds(m, spec, prec), single_solve_seconds(m, spec, prec),
                                             single_solve_seconds(m, spec, prec)})
                       << " s (best of 3)\n";
+            print_peak(prec, n_threads, peak, peak_gflops > 0);
         }
         std::cout << std::setprecision(0) << "  peak RSS so far: " << peak_rss_mb() << " MB\n";
     }
@@ -203,9 +357,9 @@ int bench_model(int argc, char **argv) {
 
 // PyTorch's training samples/s per (dtype, batch) from tests/parity/bench_torch.py (the same
 // reference training step, AdamATan2 in fp32); empty when torch is not installed.
-std::map<std::pair<std::string, int64_t>, double> torch_train_baseline(const std::string &config, const std::string &batches,
-                                                                       int threads, double min_time, int max_steps) {
-    std::map<std::pair<std::string, int64_t>, double> out;
+TorchRates torch_train_baseline(const std::string &config, const std::string &batches, int threads, double min_time,
+                                int max_steps) {
+    TorchRates out;
     const std::string cmd = "OPENBLAS_CORETYPE=Cooperlake /usr/bin/python3 " HRM_SOURCE_DIR "/tests/parity/bench_torch.py"
                             " --config " + config + " --threads " + std::to_string(threads) + " --dtypes '' --batches ''"
                             " --train-batches " + batches + " --train-dtypes fp32,bf16_native --min-time " +
@@ -228,17 +382,28 @@ std::map<std::pair<std::string, int64_t>, double> torch_train_baseline(const std
     return out;
 }
 
-// Approximate FLOPs of one training sample of an HRM (one engine step for one row): the segment
-// forward, the bootstrap target forward (when halt_max_steps > 1), and the backward of the
-// one-step gradient, i.e. of the last L and the last H call only, at twice their forward cost
-// (input and weight gradients). 0 when the layer counts are unknown.
+// Approximate FLOPs of one training sample (one engine step for one row): the forward of the
+// segment, the forward of the bootstrap Q-target segment where the arch has one, and the backward
+// of what is differentiated at twice its forward cost (input and weight gradients):
+//   hrm: the one-step gradient, i.e. the last L and the last H call only; Q target when
+//        halt_max_steps > 1;
+//   trm: the last of the h_cycles recursions (its l_cycles + 1 network calls); Q target only with
+//        a continue head (no_act_continue = false) and halt_max_steps > 1;
+//   transformer: the whole segment; Q target when halt_max_steps > 1.
+// 0 when the layer counts are unknown.
 double train_flops_per_sample(const hrm_model_spec &spec, const Config &cfg) {
+    const std::string arch = cfg.get_string("model.arch", "hrm");
+    const bool adaptive = spec.halt_max_steps > 1;
+    if (arch == "transformer") return spec.flops_per_segment * ((adaptive ? 2.0 : 1.0) + 2.0);
+    if (arch == "trm") {
+        const bool target = adaptive && !cfg.get_bool("model.no_act_continue", true);
+        return spec.flops_per_segment * ((target ? 2.0 : 1.0) + 2.0 / double(std::max<int64_t>(spec.h_cycles, 1)));
+    }
     const int64_t l_layers = cfg.get_int("model.l_layers", cfg.get_int("model.layers", 0));
     const int64_t h_layers = cfg.get_int("model.h_layers", cfg.get_int("model.layers", 0));
     const double calls = double(spec.h_cycles) * double(spec.l_cycles) * double(l_layers) + double(spec.h_cycles) * double(h_layers);
     if (calls <= 0) return 0;
-    const double forwards = spec.halt_max_steps > 1 ? 2.0 : 1.0;
-    return spec.flops_per_segment * (forwards + 2.0 * double(l_layers + h_layers) / calls);
+    return spec.flops_per_segment * ((adaptive ? 2.0 : 1.0) + 2.0 * double(l_layers + h_layers) / calls);
 }
 
 // Random puzzles (one per group) in the reference layout: speed does not depend on the values.
@@ -260,40 +425,41 @@ hrm::data::Split random_split(const hrm_model_spec &spec, int64_t n) {
     return builder.finish();
 }
 
-struct TrainMeasure {
-    double samples_per_s = 0, seconds_per_step = 0;
-    int steps = 0;
-};
-
-// Engine steps on random data until min_time has passed (after one warm-up step), at least 2 and
-// at most max_steps timed steps. One shard per thread, a fresh optimizer state per measurement.
-TrainMeasure time_train_steps(hrm::train::ModelRef &model, const hrm::data::Split &data, int64_t batch,
-                              hrm_precision precision, int threads, double min_time, int max_steps) {
+// Engine steps on random data: one warm-up step, then `repeats` timings, each of at least one
+// step and min_time / repeats seconds, at most max_steps / repeats steps. One shard per thread, a
+// fresh optimizer state per measurement. Returns the samples per second of each timing.
+std::vector<double> time_train_steps(hrm::train::ModelRef &model, const hrm::data::Split &data, int64_t batch,
+                                     hrm_precision precision, int threads, double min_time, int repeats, int max_steps) {
+    const int cap = std::max(1, max_steps / repeats);
     hrm::train::EngineConfig ec;
     ec.global_batch_size = batch;
-    ec.steps = max_steps + 1;
+    ec.steps = cap * repeats + 1;
     ec.precision = precision;
     ec.threads = threads;
     ec.shard_size = (batch + threads - 1) / threads;
     hrm::train::Engine engine(model, ec, &data, nullptr);
     engine.train_step();   // warm-up: primitive creation, weight packing, first touch of the states
-    int n = 0;
-    const auto t0 = Clock::now();
-    double elapsed = 0;
-    while (n < max_steps && (n < 2 || elapsed < min_time)) {
-        if (!engine.train_step()) break;
-        ++n;
-        elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::vector<double> rates;
+    for (int r = 0; r < repeats; ++r) {
+        int n = 0;
+        const auto t0 = Clock::now();
+        double elapsed = 0;
+        while (n < cap && (n < 1 || elapsed < min_time / repeats)) {
+            if (!engine.train_step()) break;
+            ++n;
+            elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+        }
+        if (n > 0) rates.push_back(double(batch) * n / elapsed);
     }
-    return TrainMeasure{double(batch) * n / elapsed, elapsed / n, n};
+    return rates;
 }
 
 int bench_train(int argc, char **argv) {
     CommonOptions common;
     std::vector<std::string> model_configs;
-    std::string batches = "64", precisions = "fp32,bf16";
-    double min_time = 3.0;
-    int threads = 0, max_steps = 20;
+    std::string batches = "64", precisions = "fp32,bf16", json_path;
+    double min_time = 3.0, peak_gflops = 0;
+    int threads = 0, max_steps = 20, repeats = 5;
     bool torch = false;
     po::options_description opts("hrm bench train options");
     opts.add_options()
@@ -301,9 +467,12 @@ int bench_train(int argc, char **argv) {
          "model config TOML (repeatable; default configs/models/hrm-small.toml and hrm-sudoku.toml)")
         ("batches", po::value(&batches), "global batch sizes (default 64)")
         ("precisions", po::value(&precisions), "fp32,bf16 (default both)")
-        ("min-time", po::value(&min_time), "seconds per measurement (default 3; at least 2 steps)")
+        ("min-time", po::value(&min_time), "seconds per measurement, over all its repeats (default 3)")
         ("max-steps", po::value(&max_steps), "at most this many timed steps per measurement (default 20)")
+        ("repeats", po::value(&repeats), "timings per measurement, at least one step each; the median is reported (default 5)")
         ("threads", po::value(&threads), "worker threads (default: all cores)")
+        ("peak-gflops", po::value(&peak_gflops), "the peak to print % of (default: measured here, hrm bench peak)")
+        ("json", po::value(&json_path), "also write one JSON object per line per measurement to this file")
         ("torch", po::bool_switch(&torch), "also run the PyTorch re-implementation as the baseline (needs python3-torch)");
     add_common_options(opts, common);
     po::variables_map vm;
@@ -313,9 +482,13 @@ int bench_train(int argc, char **argv) {
     if (model_configs.empty())
         model_configs = {HRM_SOURCE_DIR "/configs/models/hrm-small.toml", HRM_SOURCE_DIR "/configs/models/hrm-sudoku.toml"};
     const int n_threads = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
-    max_steps = std::max(max_steps, 2);
+    repeats = std::max(repeats, 1);
+    max_steps = std::max(max_steps, repeats);
 
     hrm::Runtime runtime = open_runtime(common, n_threads);
+    JsonLines json(json_path);
+    Peaks peaks(peak_gflops);
+    peaks.measure_first(precisions, n_threads);
     std::cout << std::fixed;
     for (const auto &path : model_configs) {
         const Config cfg = Config::load({path}, common.sets);
@@ -328,37 +501,31 @@ int bench_train(int argc, char **argv) {
         for (const auto &b : split_list(batches)) max_batch = std::max<int64_t>(max_batch, std::stoll(b));
         const hrm::data::Split data = random_split(spec, 4 * max_batch);
         const auto baseline = torch ? torch_train_baseline(path, batches, n_threads, min_time, max_steps)
-                                    : decltype(torch_train_baseline("", "", 0, 0, 0)){};
+                                    : TorchRates{};
 
         std::cout << "\n" << path << ": " << spec.n_params << " parameters, " << std::setprecision(2) << flops / 1e9
-                  << " GFLOP per training sample (segment + Q-target segment + one-step backward), " << n_threads
-                  << " thread(s)\n";
-        std::cout << "precision  batch  samples/s   s/step  GFLOP/s" << (torch ? "  torch fp32  torch bf16  x best torch" : "")
+                  << " GFLOP per training sample (segment, Q-target segment if any, backward), " << n_threads
+                  << " thread(s); median of " << repeats << " timings (min-max)\n";
+        std::cout << "precision  batch  samples/s (min-max)      GFLOP/s  % peak" << (torch ? "  torch fp32  torch bf16  x best torch" : "")
                   << "\n";
         for (const auto &p : split_list(precisions)) {
             const hrm_precision prec = p == "bf16" ? HRM_PRECISION_BF16 : HRM_PRECISION_FP32;
+            const double peak = peaks.get(prec, n_threads);
             for (const auto &b : split_list(batches)) {
                 const int64_t batch = std::stoll(b);
-                const TrainMeasure r = time_train_steps(model, data, batch, prec, n_threads, min_time, max_steps);
-                std::cout << std::setw(9) << p << std::setw(7) << batch << std::setw(11) << std::setprecision(1)
-                          << r.samples_per_s << std::setw(9) << std::setprecision(2) << r.seconds_per_step << std::setw(9)
-                          << std::setprecision(1) << r.samples_per_s * flops / 1e9;
-                if (torch) {
-                    // PyTorch's best dtype at this batch is the baseline.
-                    double best = 0;
-                    for (const char *dt : {"fp32", "bf16"}) {
-                        const auto it = baseline.find({dt, batch});
-                        if (it != baseline.end()) {
-                            best = std::max(best, it->second);
-                            std::cout << std::setw(12) << std::setprecision(1) << it->second;
-                        } else {
-                            std::cout << std::setw(12) << "-";
-                        }
-                    }
-                    if (best > 0) std::cout << std::setw(9) << "x" << std::setprecision(2) << r.samples_per_s / best;
-                }
+                const Spread r = hrm::kernels::spread_of(
+                    time_train_steps(model, data, batch, prec, n_threads, min_time, repeats, max_steps));
+                const double gflops = r.median * flops / 1e9;
+                std::cout << std::setw(9) << p << std::setw(7) << batch << "  " << std::left << std::setw(22)
+                          << spread_text(r) << std::right << std::setw(9) << std::setprecision(1) << gflops
+                          << pct_text(gflops, peak);
+                record_common(json, "train", path, p, batch, n_threads, gflops, peak);
+                json.spread("samples_per_s", r).integer("repeats", repeats);
+                if (torch) torch_columns(baseline, batch, r.median, json);
+                json.end();
                 std::cout << std::endl;   // a 27M row takes minutes: show each as it is measured
             }
+            print_peak(prec, n_threads, peak, peak_gflops > 0);
         }
         std::cout << std::setprecision(0) << "  peak RSS so far: " << peak_rss_mb() << " MB\n";
     }
@@ -394,8 +561,11 @@ double matmul_thread_ratio(int n_threads, double min_time) {
 
 int bench_solve(int argc, char **argv) {
     CommonOptions common;
-    std::string model_arg, task_name = "sudoku", input, policies = "fixed,q-halt,verify", threads_list;
+    std::string model_arg, task_name = "sudoku", input, policies = "fixed,q-halt,verify", threads_list, precision_name,
+                                                        json_path;
     int64_t batch = 64, limit = 256;
+    int repeats = 3;
+    double peak_gflops = 0;
     po::options_description opts("hrm bench solve options");
     opts.add_options()
         ("model,m", po::value(&model_arg), "checkpoint (.safetensors); default: the bundled model of the task")
@@ -404,7 +574,11 @@ int bench_solve(int argc, char **argv) {
         ("limit", po::value(&limit), "use at most this many puzzles (default 256)")
         ("policies", po::value(&policies), "policies to compare (default fixed,q-halt,verify)")
         ("threads", po::value(&threads_list), "thread counts to compare (default 1,<all cores>)")
-        ("batch", po::value(&batch), "slots in flight (default 64)");
+        ("batch", po::value(&batch), "slots in flight (default 64)")
+        ("precision", po::value(&precision_name), "fp32, bf16 or int8 (default: the model's)")
+        ("repeats", po::value(&repeats), "solves of all puzzles per row; the median is reported (default 3)")
+        ("peak-gflops", po::value(&peak_gflops), "the peak to print % of (default: measured here, hrm bench peak)")
+        ("json", po::value(&json_path), "also write one JSON object per line per measurement to this file");
     add_common_options(opts, common);
     po::positional_options_description pos;
     pos.add("input", 1);
@@ -412,6 +586,9 @@ int bench_solve(int argc, char **argv) {
     if (int rc = parse_args(argc, argv, "hrm bench solve [--model M] --task T PUZZLES [--policies a,b]", opts, pos, vm);
         rc >= 0)
         return rc;
+    if (!precision_name.empty() && !parse_precision_name(precision_name))
+        throw std::runtime_error("--precision: \"" + precision_name + "\" is not fp32, bf16 or int8");
+    repeats = std::max(repeats, 1);
     const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
     if (threads_list.empty()) threads_list = cores > 1 ? "1," + std::to_string(cores) : "1";
     const Config config = load_config(common);
@@ -420,15 +597,25 @@ int bench_solve(int argc, char **argv) {
     hrm::Instance encoder = open_encoder_for_model(runtime, task_name, config, model_arg);
     const Task task(encoder.encoder());
     hrm::Instance model = open_model(runtime, model_arg, config);
+    hrm_model_spec spec{};
+    spec.struct_size = sizeof spec;
+    hrm::check(model.model()->get_spec(model.model(), &spec));
+    const hrm_precision precision = precision_name.empty() ? spec.default_precision : *parse_precision_name(precision_name);
+    if (precision_name.empty())
+        precision_name = precision == HRM_PRECISION_BF16 ? "bf16" : precision == HRM_PRECISION_INT8 ? "int8" : "fp32";
     const std::string text = read_input(input);
     std::vector<hrm_blob> instances;
     for (auto r : task.split(text)) {
         if (int64_t(instances.size()) >= limit) break;
         instances.push_back(hrm_blob{r.data(), r.size()});
     }
+    JsonLines json(json_path);
+    Peaks peaks(peak_gflops);
+    for (const auto &t : split_list(threads_list)) peaks.get(precision, std::stoi(t));
 
-    std::cout << std::fixed << instances.size() << " puzzles of " << input << ", batch " << batch << "\n"
-              << "policy        threads  puzzles/s  solved   mean segments\n";
+    std::cout << std::fixed << instances.size() << " puzzles of " << input << ", batch " << batch << ", " << precision_name
+              << ", median of " << repeats << " runs (min-max)\n"
+              << "policy        threads  puzzles/s (min-max)     solved  mean segments  GFLOP/s  % peak\n";
     std::map<std::string, double> base;   // puzzles/s of each policy on 1 thread
     for (const auto &policy_name : split_list(policies)) {
         hrm::Instance policy = runtime.create(HRM_KIND_POLICY, policy_name, config.section_text("policy"));
@@ -437,28 +624,42 @@ int bench_solve(int argc, char **argv) {
             hrm_session_params_init(&params, sizeof params);
             params.n_threads = std::stoi(t);
             params.batch_size = batch;
-            hrm_session *raw = nullptr;
-            hrm::check(hrm_session_create(model.get(), encoder.get(), policy.get(), &params, &raw));
-            const std::unique_ptr<hrm_session, decltype(&hrm_session_free)> session(raw, hrm_session_free);
-            std::vector<hrm_result> results(instances.size());
-            const auto t0 = Clock::now();
-            hrm::check(hrm_session_solve(session.get(), instances.data(), int64_t(instances.size()), results.data(),
-                                         sizeof(hrm_result), nullptr, nullptr));
-            const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-            int64_t solved = 0, segments = 0;
-            for (auto &r : results) {
-                solved += r.verified == 1;
-                segments += r.segments;
-                hrm_result_clear(&r);
+            params.precision = precision;
+            std::vector<double> rates;
+            int64_t solved = 0, segments = 0;   // of the last run: every run solves the same puzzles
+            for (int rep = 0; rep < repeats; ++rep) {
+                hrm_session *raw = nullptr;
+                hrm::check(hrm_session_create(model.get(), encoder.get(), policy.get(), &params, &raw));
+                const std::unique_ptr<hrm_session, decltype(&hrm_session_free)> session(raw, hrm_session_free);
+                std::vector<hrm_result> results(instances.size());
+                const auto t0 = Clock::now();
+                hrm::check(hrm_session_solve(session.get(), instances.data(), int64_t(instances.size()), results.data(),
+                                             sizeof(hrm_result), nullptr, nullptr));
+                rates.push_back(double(instances.size()) / std::chrono::duration<double>(Clock::now() - t0).count());
+                solved = segments = 0;
+                for (auto &r : results) {
+                    solved += r.verified == 1;
+                    segments += r.segments;
+                    hrm_result_clear(&r);
+                }
             }
-            const double rate = double(instances.size()) / seconds;
-            if (t == "1") base[policy_name] = rate;
-            std::cout << std::left << std::setw(14) << policy_name << std::right << std::setw(7) << t << std::setw(11)
-                      << std::setprecision(2) << rate << std::setw(8) << std::setprecision(1)
-                      << 100.0 * double(solved) / double(instances.size()) << "%" << std::setw(15)
-                      << std::setprecision(2) << double(segments) / double(instances.size());
-            if (t != "1" && base.count(policy_name)) std::cout << "   x" << rate / base[policy_name] << " vs 1 thread";
-            std::cout << "\n";
+            const Spread rate = hrm::kernels::spread_of(rates);
+            const double n = double(instances.size()), mean_segments = double(segments) / n;
+            const double gflops = rate.median * mean_segments * spec.flops_per_segment / 1e9;
+            const double peak = peaks.get(precision, params.n_threads);
+            if (t == "1") base[policy_name] = rate.median;
+            std::cout << std::left << std::setw(14) << policy_name << std::right << std::setw(7) << t << "  " << std::left
+                      << std::setw(22) << spread_text(rate, 2) << std::right << std::setw(8) << std::setprecision(1)
+                      << 100.0 * double(solved) / n << "%" << std::setw(15) << std::setprecision(2) << mean_segments
+                      << std::setw(9) << std::setprecision(1) << gflops << pct_text(gflops, peak);
+            if (t != "1" && base.count(policy_name))
+                std::cout << std::setprecision(2) << "   x" << rate.median / base[policy_name] << " vs 1 thread";
+            std::cout << std::endl;
+            record_common(json, "solve", model_arg.empty() ? "bundled:" + task_name : model_arg, precision_name, batch,
+                          params.n_threads, gflops, peak);
+            json.text("policy", policy_name).integer("puzzles", int64_t(instances.size())).spread("puzzles_per_s", rate)
+                .integer("repeats", repeats).num("solved_pct", 100.0 * double(solved) / n).num("mean_segments", mean_segments);
+            json.end();
         }
     }
     std::cout << std::setprecision(2) << "plain bf16 matmul throughput, " << cores << " threads vs 1: x"
@@ -466,15 +667,66 @@ int bench_solve(int argc, char **argv) {
     return 0;
 }
 
+int bench_peak(int argc, char **argv) {
+    CommonOptions common;
+    std::string precisions = "fp32,bf16,int8", json_path;
+    int threads = 0, repeats = 5;
+    double seconds = 0.05;
+    po::options_description opts("hrm bench peak options");
+    opts.add_options()
+        ("precisions", po::value(&precisions), "fp32,bf16,int8 (default all)")
+        ("threads", po::value(&threads), "threads run in parallel, one per CPU (default: all CPUs)")
+        ("repeats", po::value(&repeats), "timings per measurement; the median is reported (default 5)")
+        ("seconds", po::value(&seconds), "seconds per timing (default 0.05)")
+        ("json", po::value(&json_path), "also write one JSON object per line per measurement to this file");
+    add_common_options(opts, common);
+    po::variables_map vm;
+    if (int rc = parse_args(argc, argv, "hrm bench peak [--threads N] [--json FILE]", opts, {}, vm); rc >= 0) return rc;
+    const int n_threads = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    JsonLines json(json_path);
+    const std::string cpu = cpu_model();
+    std::cout << "CPU: " << cpu << ", " << std::thread::hardware_concurrency() << " CPU(s); SIMD: "
+              << hrm::kernels::cpu_target_summary() << "\n"
+              << "median GFLOP/s (GOP/s for int8) of " << repeats << " timings (min-max)\n"
+              << "precision  instruction                    1 thread"
+              << (n_threads > 1 ? "              " + std::to_string(n_threads) + " threads" : "") << "\n";
+    for (const auto &name : split_list(precisions)) {
+        const auto parsed = parse_precision_name(name);
+        if (!parsed) throw std::runtime_error("--precisions: \"" + name + "\" is not fp32, bf16 or int8");
+        // Only the named loop: bf16 here is the native bf16 peak, not fp32's (Peaks's fallback).
+        const PeakPrecision p = *parsed == HRM_PRECISION_INT8   ? PeakPrecision::int8
+                                : *parsed == HRM_PRECISION_BF16 ? PeakPrecision::bf16
+                                                                : PeakPrecision::fp32;
+        const std::string instruction = hrm::kernels::peak_instruction(p);
+        std::cout << std::left << std::setw(11) << name << std::setw(31)
+                  << (instruction.empty() ? "not supported here (CPU or HRM_CPU_TARGET)" : instruction) << std::right;
+        if (instruction.empty()) {
+            std::cout << "\n";
+            continue;
+        }
+        for (int t : n_threads == 1 ? std::vector<int>{1} : std::vector<int>{1, n_threads}) {
+            const Spread r = hrm::kernels::measure_peak(p, t, repeats, seconds);
+            std::cout << std::left << std::setw(22) << spread_text(r) << std::right;
+            json.text("bench", "peak").text("precision", name).integer("threads", t).text("instruction", instruction)
+                .spread("gflops", r).num("peak_gflops", r.median).integer("repeats", repeats).text("cpu", cpu)
+                .text("cpu_target", hrm::kernels::cpu_target().name);
+            json.end();
+        }
+        std::cout << std::endl;
+    }
+    return 0;
+}
+
 }  // namespace
 
 int cmd_bench(int argc, char **argv) {
-    const std::string usage = "usage: hrm bench model|train|solve ... (hrm bench <what> --help)\n";
+    const std::string usage = "usage: hrm bench peak|model|train|solve ... (hrm bench <what> --help)\n";
     if (argc < 2) {
         std::cerr << usage;
         return 2;
     }
     const std::string what = argv[1];
+    if (what == "peak") return bench_peak(argc - 1, argv + 1);
     if (what == "model") return bench_model(argc - 1, argv + 1);
     if (what == "train") return bench_train(argc - 1, argv + 1);
     if (what == "solve") return bench_solve(argc - 1, argv + 1);

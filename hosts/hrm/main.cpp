@@ -33,7 +33,7 @@ const Command kCommands[] = {
     {"train", cmd_train, "train a model on a dataset (resumable)", true},
     {"eval", cmd_eval, "evaluate a checkpoint on a dataset with the reference metrics", true},
     {"dataset", cmd_dataset, "build, import or check a dataset in the reference layout"},
-    {"bench", cmd_bench, "measure model throughput (and PyTorch's, as the baseline)"},
+    {"bench", cmd_bench, "measure this CPU's peak and model throughput as % of it (and PyTorch's, as the baseline)"},
     {"gridnav", cmd_gridnav, "MovingAI maps: cut windows into gridnav instances"},
     {"convert", cmd_convert, "convert a reference HRM/TRM checkpoint (step_N beside all_config.yaml) to safetensors"},
     {"forward", cmd_forward, "run a model for N segments and write logits and Q values"},

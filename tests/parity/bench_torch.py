@@ -1,4 +1,6 @@
-"""PyTorch baseline throughput of the reference HRM (tests/parity/hrm_reference.py) on CPU.
+"""PyTorch baseline throughput of the reference models on CPU: HRM (tests/parity/hrm_reference.py),
+TRM (MLP-mixer or attention) and the plain transformer (tests/parity/trm_reference.py), chosen by
+the config's `arch`.
 
 Prints one JSON object per line per measurement, for the C++ benchmarks to compare against:
 
@@ -36,16 +38,26 @@ import math
 import os
 import sys
 import time
+import tomllib
 
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import hrm_reference as R  # noqa: E402
+import trm_reference as T  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 DEFAULT_CONFIGS = [os.path.join(REPO, "configs", "models", "hrm-sudoku.toml"),
                    os.path.join(HERE, "configs", "hrm-sudoku.toml")]
+
+
+def load_model_config(path: str):
+    """(config, model class) of an SDK model config TOML (a [model] table or a training config)."""
+    with open(path, "r", encoding="utf-8") as f:
+        text = f.read()
+    arch = tomllib.loads(text).get("model", {}).get("arch", "hrm")
+    return (R.parse_config(text), R.HRM) if arch == "hrm" else (T.parse_config(text), T.TRM)
 
 
 def loaded_blas() -> str:
@@ -58,14 +70,14 @@ def loaded_blas() -> str:
         return "unknown"
 
 
-def make_batch(cfg: R.HRMConfig, B: int, gen: torch.Generator):
+def make_batch(cfg, B: int, gen: torch.Generator):
     inputs = torch.randint(1, 11 if cfg.vocab_size >= 11 else cfg.vocab_size, (B, cfg.seq_len), generator=gen).to(torch.int32)
     labels = torch.randint(1, cfg.vocab_size, (B, cfg.seq_len), generator=gen).to(torch.int32)
     pids = torch.randint(0, cfg.num_puzzle_identifiers, (B,), generator=gen).to(torch.int32)
     return {"inputs": inputs, "labels": labels, "puzzle_identifiers": pids}
 
 
-def bench_infer(model: R.HRM, cfg, B: int, min_time: float, max_segments: int, gen) -> dict:
+def bench_infer(model, cfg, B: int, min_time: float, max_segments: int, gen) -> dict:
     batch = make_batch(cfg, B, gen)
     model.eval()
     with torch.no_grad():
@@ -112,7 +124,7 @@ class FastAdamATan2(R.AdamATan2):
                 p.add_(torch.atan2(st["exp_avg"], denom), alpha=-lr / bc1)
 
 
-def bench_train(model: R.HRM, cfg, B: int, min_time: float, max_steps: int, gen) -> dict:
+def bench_train(model, cfg, B: int, min_time: float, max_steps: int, gen) -> dict:
     """Reference training steps (R.train_step: segment with the one-step gradient, target-Q
     forward, stablemax + Q losses, backward, SignSGD, AdamATan2) on one random batch; rows
     halt and restart as in training. At least 2 timed steps after one warm-up step."""
@@ -146,11 +158,11 @@ def main() -> None:
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
-    cfg = R.load_config(args.config)
+    cfg, Model = load_model_config(args.config)
     torch.manual_seed(args.seed)
-    model = R.HRM(cfg)
+    model = Model(cfg)
     gen = torch.Generator().manual_seed(args.seed)
-    common = {"config": os.path.relpath(os.path.abspath(args.config), REPO), "threads": args.threads,
+    common = {"config": os.path.relpath(os.path.abspath(args.config), REPO), "arch": cfg.arch, "threads": args.threads,
               "torch": torch.__version__, "num_params": model.num_params(),
               "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "")}
     for dt in [s for s in args.dtypes.split(",") if s]:
@@ -162,7 +174,7 @@ def main() -> None:
     for dt in [s for s in args.train_dtypes.split(",") if s]:
         for B in [int(s) for s in args.train_batches.split(",") if s]:
             torch.manual_seed(args.seed)
-            tm = R.HRM(cfg, dtype=dt)     # fresh weights/optimizer state per measurement
+            tm = Model(cfg, dtype=dt)     # fresh weights/optimizer state per measurement
             r = bench_train(tm, cfg, B, args.min_time, args.max_iters, gen)
             print(json.dumps({"bench": "torch_train", "dtype": dt, "batch": B, **r, **common,
                               "blas": loaded_blas()}), flush=True)
