@@ -1,0 +1,59 @@
+// Issue #24, the runner's input and output files: two `hrm solve -o same.jsonl` both exited 0 and
+// left invalid JSON lines.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "shell.hpp"   // tests/common
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path fresh(const std::string &name) {
+    const fs::path d = fs::path(::testing::TempDir()) / ("hrm_reliability_io_" + std::to_string(::getpid()) + "_" + name);
+    fs::remove_all(d);
+    fs::create_directories(d);
+    return d;
+}
+
+void write(const fs::path &p, const std::string &text) { std::ofstream(p, std::ios::binary) << text; }
+
+// `hrm ARGS` in dir with stdin from the file `in` (empty when not given): exit code and stdout,
+// followed by stderr unless `stderr_to` names somewhere else for it.
+test_shell::Result run_hrm(const fs::path &dir, const std::string &args, const std::string &in = "/dev/null",
+                           const std::string &stderr_to = "&1") {
+    return test_shell::run("cd " + dir.string() + " && HRM_PLUGIN_PATH=" HRM_PLUGIN_DIR " " HRM_TEST_LAUNCHER " " HRM_RUNNER
+                           " " + args + " < " + in + " 2>" + stderr_to);
+}
+
+bool has(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
+
+const std::string kModel = HRM_TEST_DATA_DIR "/parity/small/model.safetensors";
+
+}  // namespace
+
+// A second run on an output file another process is writing fails at once and leaves that file
+// alone: here the other process is this test, holding the lock `hrm solve -o` takes.
+TEST(RunnerOutput, SolveRefusesAnOutputFileAnotherRunIsWriting) {
+    const fs::path d = fresh("lock");
+    const fs::path out = d / "same.jsonl";
+    write(out, "{\"index\": 0}\n");   // the first run's line so far
+    const int fd = ::open(out.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+    const auto second = run_hrm(d, "solve --task sudoku --model " + kModel + " -o same.jsonl");
+    EXPECT_EQ(second.code, 1) << second.output;
+    EXPECT_TRUE(has(second.output, "'same.jsonl' is being written by another process")) << second.output;
+    EXPECT_EQ(test_shell::slurp(out), "{\"index\": 0}\n") << "the first run's output was truncated";
+    ::close(fd);   // the first run is done: the file is free again and emptied for the new run
+    const auto third = run_hrm(d, "solve --task sudoku --model " + kModel + " -o same.jsonl");
+    EXPECT_EQ(third.code, 0) << third.output;
+    EXPECT_EQ(test_shell::slurp(out), "");
+}
