@@ -171,6 +171,9 @@ int cmd_solve(int argc, char **argv) {
     std::vector<hrm_blob> instances;
     for (auto r : records) instances.push_back(hrm_blob{r.data(), r.size()});
 
+    if (root && records.empty())
+        std::cerr << "hrm solve: no puzzles in " << (input == "-" ? std::string("standard input") : "'" + input + "'")
+                  << " (empty)\n";
     const auto write_out = [&](const std::string &lines) {
         if (!file) std::cout << lines;
         else if (std::fwrite(lines.data(), 1, lines.size(), file.get()) != lines.size())

@@ -1,5 +1,5 @@
 // Issue #24, the runner's input and output files: two `hrm solve -o same.jsonl` both exited 0 and
-// left invalid JSON lines.
+// left invalid JSON lines; `hrm solve DIR` printed "solved 0/0" and exited 0.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -56,4 +56,22 @@ TEST(RunnerOutput, SolveRefusesAnOutputFileAnotherRunIsWriting) {
     const auto third = run_hrm(d, "solve --task sudoku --model " + kModel + " -o same.jsonl");
     EXPECT_EQ(third.code, 0) << third.output;
     EXPECT_EQ(test_shell::slurp(out), "");
+}
+
+// A folder given as the puzzle file read as no puzzles; an empty file still is none (exit 0, said).
+TEST(RunnerInput, AFolderIsNotAnEmptyPuzzleFile) {
+    const fs::path d = fresh("folder");
+    fs::create_directories(d / "puzzles");
+    const auto solve = run_hrm(d, "solve --task sudoku --model " + kModel + " puzzles");
+    EXPECT_EQ(solve.code, 1) << solve.output;
+    EXPECT_TRUE(has(solve.output, "'puzzles' is a folder, not a file")) << solve.output;
+    EXPECT_FALSE(has(solve.output, "solved 0/0")) << solve.output;
+    const auto oracle = run_hrm(d, "oracle --task sudoku puzzles");
+    EXPECT_EQ(oracle.code, 1) << oracle.output;
+    EXPECT_TRUE(has(oracle.output, "'puzzles' is a folder, not a file")) << oracle.output;
+
+    write(d / "empty.txt", "");
+    const auto empty = run_hrm(d, "solve --task sudoku --model " + kModel + " empty.txt");
+    EXPECT_EQ(empty.code, 0) << empty.output;
+    EXPECT_TRUE(has(empty.output, "no puzzles in 'empty.txt'")) << empty.output;
 }
