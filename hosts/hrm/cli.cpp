@@ -62,6 +62,7 @@ std::string read_input(const std::string &path) {
         text.assign(std::istreambuf_iterator<char>(in), {});
         if (in.bad()) throw std::runtime_error("cannot read '" + path + "'");
     }
+    if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
     return text;
 }
 

@@ -1,5 +1,6 @@
 // Issue #24, the runner's input and output files: two `hrm solve -o same.jsonl` both exited 0 and
-// left invalid JSON lines; `hrm solve DIR` printed "solved 0/0" and exited 0.
+// left invalid JSON lines; `hrm solve DIR` printed "solved 0/0" and exited 0; a UTF-8 byte order
+// mark was rejected in puzzle files.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -36,6 +37,7 @@ test_shell::Result run_hrm(const fs::path &dir, const std::string &args, const s
 bool has(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
 
 const std::string kModel = HRM_TEST_DATA_DIR "/parity/small/model.safetensors";
+const std::string kSudoku = "4.....8.5.3..........7......2.....6.....8.4......1.......6.3.7.5..2.....1.4......";
 
 }  // namespace
 
@@ -74,4 +76,18 @@ TEST(RunnerInput, AFolderIsNotAnEmptyPuzzleFile) {
     const auto empty = run_hrm(d, "solve --task sudoku --model " + kModel + " empty.txt");
     EXPECT_EQ(empty.code, 0) << empty.output;
     EXPECT_TRUE(has(empty.output, "no puzzles in 'empty.txt'")) << empty.output;
+}
+
+// Editors on Windows start a text file with a byte order mark; it is not part of the first puzzle.
+TEST(RunnerInput, AByteOrderMarkIsSkipped) {
+    const fs::path d = fresh("bom");
+    write(d / "p.txt", "\xEF\xBB\xBF" + kSudoku + "\n" + kSudoku + "\n");
+    for (const std::string args : {"oracle --task sudoku p.txt", "oracle --task sudoku -"}) {
+        const auto r = run_hrm(d, args, (d / "p.txt").string());
+        EXPECT_EQ(r.code, 0) << args << ": " << r.output;
+        EXPECT_TRUE(has(r.output, "2 solved, 0 failed")) << args << ": " << r.output;
+    }
+    write(d / "p.csv", "\xEF\xBB\xBF" "source,question,answer,rating\nme," + kSudoku + ",,0\n");
+    const auto csv = run_hrm(d, "oracle --task sudoku p.csv");
+    EXPECT_TRUE(has(csv.output, "1 solved, 0 failed")) << csv.output;
 }
