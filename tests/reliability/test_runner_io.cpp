@@ -1,6 +1,6 @@
 // Issue #24, the runner's input and output files: two `hrm solve -o same.jsonl` both exited 0 and
 // left invalid JSON lines; `hrm solve DIR` printed "solved 0/0" and exited 0; a UTF-8 byte order
-// mark was rejected in puzzle files.
+// mark was rejected in puzzle files; `hrm oracle --task gridnav` output could not be read back.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -11,6 +11,8 @@
 #include <fstream>
 #include <string>
 
+#include "hrm/common/error.hpp"
+#include "hrm/common/json.hpp"
 #include "shell.hpp"   // tests/common
 
 namespace fs = std::filesystem;
@@ -90,4 +92,29 @@ TEST(RunnerInput, AByteOrderMarkIsSkipped) {
     write(d / "p.csv", "\xEF\xBB\xBF" "source,question,answer,rating\nme," + kSudoku + ",,0\n");
     const auto csv = run_hrm(d, "oracle --task sudoku p.csv");
     EXPECT_TRUE(has(csv.output, "1 solved, 0 failed")) << csv.output;
+}
+
+// One JSON object per line, in input order, failed records included with their error: the output
+// of a task whose solutions span several lines (gridnav) reads back record by record.
+TEST(RunnerOutput, OracleWritesOneJsonLinePerRecordFailuresIncluded) {
+    const fs::path d = fresh("oracle");
+    write(d / "g.txt", "S..\n.#.\n..G\n\nS.x\n..G\n\nS#G\n...\n");
+    const auto r = run_hrm(d, "oracle --task gridnav g.txt", "/dev/null", "/dev/null");   // stdout only
+    EXPECT_EQ(r.code, 1) << r.output;
+    std::vector<hrm::common::json::Value> lines;
+    for (size_t pos = 0; pos < r.output.size();) {
+        const size_t eol = r.output.find('\n', pos);
+        ASSERT_NE(eol, std::string::npos) << "an unterminated line: " << r.output;
+        lines.push_back(hrm::common::json::parse(r.output.substr(pos, eol - pos), "line"));
+        pos = eol + 1;
+    }
+    ASSERT_EQ(lines.size(), 3u) << r.output;
+    for (size_t i = 0; i < 3; ++i) {
+        ASSERT_TRUE(lines[i].is_object()) << r.output;
+        EXPECT_EQ(lines[i].find("index")->integer, int64_t(i));
+        EXPECT_EQ(lines[i].find("error") != nullptr, i == 1) << r.output;
+        EXPECT_EQ(lines[i].find("solution") != nullptr, i != 1) << r.output;
+    }
+    EXPECT_TRUE(has(lines[1].find("error")->string, "unknown character 'x'")) << r.output;
+    EXPECT_EQ(lines[2].find("solution")->string, "S#G\nooo") << r.output;
 }
