@@ -3,8 +3,8 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <sstream>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace hrm::runner {
@@ -48,12 +48,22 @@ Runtime open_runtime(const CommonOptions &common, int n_threads) {
 }
 
 std::string read_input(const std::string &path) {
-    if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot open '" + path + "'");
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
+    std::string text;
+    if (path == "-") {
+        text.assign(std::istreambuf_iterator<char>(std::cin), {});
+        if (std::cin.bad()) throw std::runtime_error("cannot read standard input");
+    } else {
+        // An ifstream opens a folder and then reads nothing, which looked like an empty file.
+        struct stat st {};
+        if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+            throw std::runtime_error("'" + path + "' is a folder, not a file");
+        std::ifstream in(path, std::ios::binary);
+        if (!in) throw std::runtime_error("cannot open '" + path + "'");
+        text.assign(std::istreambuf_iterator<char>(in), {});
+        if (in.bad()) throw std::runtime_error("cannot read '" + path + "'");
+    }
+    if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
+    return text;
 }
 
 std::optional<hrm_precision> parse_precision_name(const std::string &name) {

@@ -41,7 +41,9 @@ Runtime open_runtime(const CommonOptions &common, int n_threads = 0);
 // "fp32", "bf16" or "int8" as HRM_PRECISION_*; nullopt for anything else.
 std::optional<hrm_precision> parse_precision_name(const std::string &name);
 
-// Whole file, or standard input for "-".
+// Whole file, or standard input for "-"; a UTF-8 byte order mark at its start is skipped (editors on
+// Windows write one; it is not part of the first record). A folder or a failed read is an error,
+// not an empty input (issue #24: `hrm solve DIR` printed "solved 0/0" and exited 0).
 std::string read_input(const std::string &path);
 
 // True when standard output is a terminal (progress bars, ANSI colours).

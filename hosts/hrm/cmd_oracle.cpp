@@ -1,6 +1,10 @@
-// hrm oracle --task NAME [FILE|-]: solve every instance with the task's exact solver and print the
-// solutions in the input's format. Bad instances are reported (with their record number) and
-// skipped; the exit code is 1 if any failed.
+// hrm oracle --task NAME [FILE|-]: solve every instance with the task's exact solver and print one
+// JSON line per instance, in input order, as `hrm solve` does: {"index", "input", "solution"} (with
+// --stats also "solutions" and "rating"), or {"index", "input", "error"} for a bad instance, which
+// is also reported on stderr with its record number. JSON lines, not the solutions' own text: a
+// multi-line solution (a gridnav grid) has no record separator, and a failed record would vanish,
+// so the output could not be read back (issue #24). --show prints pictures for a person instead.
+// The exit code is 1 if any failed.
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -11,6 +15,8 @@
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+
+#include <hrm/common/json.hpp>
 
 #include "cli.hpp"
 #include "commands.hpp"
@@ -25,6 +31,20 @@ struct Outcome {
     std::string solution;   // the raw solution
     std::string error;      // non-empty when it failed
 };
+
+std::string json_line(size_t index, std::string_view input, const Outcome &o, const Oracle &stats, bool with_stats) {
+    using hrm::common::json::quote;
+    std::ostringstream out;
+    out << "{\"index\": " << index << ", \"input\": " << quote(input);
+    if (!o.error.empty()) {
+        out << ", \"error\": " << quote(o.error) << "}";
+        return out.str();
+    }
+    out << ", \"solution\": " << quote(o.solution);
+    if (with_stats) out << ", \"solutions\": " << stats.solutions << ", \"rating\": " << stats.rating;
+    out << "}";
+    return out.str();
+}
 
 }  // namespace
 
@@ -42,7 +62,7 @@ int cmd_oracle(int argc, char **argv) {
         ("task,t", po::value(&task_name)->required(), "task plugin name or id (sudoku, maze, ...)")
         ("input", po::value(&input), "puzzle file in the task's format, or - for standard input (default)")
         ("stats", po::bool_switch(&stats), "also print the number of solutions (capped at 2) and the difficulty rating")
-        ("show", po::bool_switch(&show), "print a picture of each solved puzzle instead of the raw solution")
+        ("show", po::bool_switch(&show), "print a picture of each solved puzzle instead of the JSON lines")
         ("svg", po::value(&svg_path), "also write the first solved puzzle as an SVG picture to this file")
         ("threads", po::value(&threads), "worker threads (default: all cores)");
     add_common_options(opts, common);
@@ -74,14 +94,19 @@ int cmd_oracle(int argc, char **argv) {
                 const Oracle o = task.solve(records[i]);
                 outcomes[i].solution = o.solution;
                 std::string &out = outcomes[i].text;
-                out = show && task.can(HRM_ENCODER_CAN_RENDER) ? task.render(records[i], o.solution, picture) : o.solution;
-                if (stats) {
-                    std::ostringstream s;
-                    s << "solutions=" << o.solutions << " rating=" << o.rating;
-                    out += (out.find('\n') == std::string::npos ? "\t" : "\n# ") + s.str();
+                if (show && task.can(HRM_ENCODER_CAN_RENDER)) {
+                    out = task.render(records[i], o.solution, picture);
+                    if (stats) {
+                        std::ostringstream s;
+                        s << "# solutions=" << o.solutions << " rating=" << o.rating;
+                        out += (out.empty() || out.back() == '\n' ? "" : "\n") + s.str();
+                    }
+                } else {
+                    out = json_line(i, records[i], outcomes[i], o, stats);
                 }
             } catch (const std::exception &e) {
                 outcomes[i].error = e.what();
+                outcomes[i].text = json_line(i, records[i], outcomes[i], Oracle{}, stats);
             }
         });
     }
@@ -92,7 +117,7 @@ int cmd_oracle(int argc, char **argv) {
         if (!outcomes[i].error.empty()) {
             ++failed;
             std::cerr << input << ": record " << i + 1 << ": " << outcomes[i].error << "\n";
-            continue;
+            if (show) continue;   // a picture has nothing to show for it
         }
         std::cout << outcomes[i].text << (outcomes[i].text.empty() || outcomes[i].text.back() != '\n' ? "\n" : "");
     }

@@ -3,15 +3,22 @@
 // the rest are solved; Ctrl-C stops at the next segment and keeps what finished. Under mpirun the
 // chunks of puzzles are dealt out over the ranks and rank 0 writes every line in input order: the
 // same lines as one process with the same --batch (times aside; docs/distributed.md).
+// `-o FILE` is locked for the whole run: a second `hrm solve -o FILE` fails at once (issue #24: two
+// runs both exited 0 and left interleaved, invalid JSON lines).
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
-#include <fstream>
+#include <cstdio>
+#include <cstring>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <hrm/common/json.hpp>
@@ -68,6 +75,31 @@ std::string json_line(int64_t index, std::string_view input, const hrm_result &r
     return out.str();
 }
 
+using File = std::unique_ptr<std::FILE, decltype(&std::fclose)>;
+
+// path opened for writing under an exclusive flock held until the file is closed. Opened without
+// truncation and emptied only once the lock is held, so a run that finds the file locked leaves
+// the other run's lines alone.
+File open_locked_output(const std::string &path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int e = errno;
+        ::close(fd);
+        if (e == EWOULDBLOCK)
+            throw std::runtime_error("'" + path + "' is being written by another process (hrm solve -o holds a lock on it); "
+                                     "wait for it to finish or choose another output file");
+        throw std::runtime_error("cannot lock '" + path + "': " + std::strerror(e));
+    }
+    std::FILE *f = ::ftruncate(fd, 0) == 0 ? ::fdopen(fd, "w") : nullptr;
+    if (!f) {
+        const int e = errno;
+        ::close(fd);
+        throw std::runtime_error("cannot write '" + path + "': " + std::strerror(e));
+    }
+    return File(f, std::fclose);
+}
+
 }  // namespace
 
 int cmd_solve(int argc, char **argv) {
@@ -100,6 +132,9 @@ int cmd_solve(int argc, char **argv) {
         return 2;
     }
     const Config config = load_config(common);
+    // The output is claimed before the model loads, so a clash is reported at once.
+    File file(nullptr, std::fclose);
+    if (world().rank() == 0 && !out_path.empty()) file = open_locked_output(out_path);
 
     hrm::Runtime runtime = open_runtime(common, threads);
     const bool bundled = model_arg.empty();
@@ -136,12 +171,14 @@ int cmd_solve(int argc, char **argv) {
     std::vector<hrm_blob> instances;
     for (auto r : records) instances.push_back(hrm_blob{r.data(), r.size()});
 
-    std::ofstream file;
-    if (root && !out_path.empty()) {
-        file.open(out_path);
-        if (!file) throw std::runtime_error("cannot write '" + out_path + "'");
-    }
-    std::ostream &out = out_path.empty() ? std::cout : file;
+    if (root && records.empty())
+        std::cerr << "hrm solve: no puzzles in " << (input == "-" ? std::string("standard input") : "'" + input + "'")
+                  << " (empty)\n";
+    const auto write_out = [&](const std::string &lines) {
+        if (!file) std::cout << lines;
+        else if (std::fwrite(lines.data(), 1, lines.size(), file.get()) != lines.size())
+            throw std::runtime_error("cannot write '" + out_path + "': " + std::strerror(errno));
+    };
 
     Progress progress;
     progress.terminal = comm.size() == 1 && isatty(STDERR_FILENO) == 1;   // mpirun's ranks write to ptys
@@ -210,7 +247,7 @@ int cmd_solve(int argc, char **argv) {
             failed += in.get<int64_t>();
             progress.solved += in.get<int64_t>();
             segments += in.get<int64_t>();
-            out << in.get_str();
+            write_out(in.get_str());
             for (auto k = in.get<uint64_t>(); k > 0; --k) {
                 const std::string picture = in.get_str();
                 if (shown < show) {
@@ -224,7 +261,8 @@ int cmd_solve(int argc, char **argv) {
     }
     if (progress.terminal) std::cerr << "\n";
 
-    out.flush();
+    std::cout.flush();
+    if (file && std::fflush(file.get()) != 0) throw std::runtime_error("cannot write '" + out_path + "': " + std::strerror(errno));
     if (!root) return cancelled ? 130 : 0;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.start).count();
     const int64_t ran = progress.base - failed;

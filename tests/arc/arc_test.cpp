@@ -647,6 +647,12 @@ TEST(ArcVote, RefusesPredictionsThatDoNotFollowTheRows) {
             std::string::npos);
   std::string ten = read(kData + "/eval/predictions.jsonl") + R"({"puzzle": "x", "prediction": []})" + "\n";
   EXPECT_NE(error(ten).find("p:11: row 9 but the dataset has 9 test rows"), std::string::npos);
+  // A row predicted twice counted twice ("10 of 9 rows predicted"): the second line is refused.
+  const std::string twice = R"({"index": 0, "input": "{\"puzzle\": \"aaaa0001\"}", "error": "e"})";
+  EXPECT_NE(error(twice + "\n\n" + twice)
+                .find("p:3: a second prediction for test row 0 (puzzle \"aaaa0001\"); line 1 predicted it already"),
+            std::string::npos)
+      << error(twice + "\n\n" + twice);
   // Malformed names and unknown inputs do not vote.
   EXPECT_FALSE(voter.add_prediction("aaaa0001_t9_0123456789", G({{1, 2}, {0, 0}}), G({{1}}), 0));
   EXPECT_FALSE(voter.add_prediction("aaaa0001", G({{7}}), G({{1}}), 0));

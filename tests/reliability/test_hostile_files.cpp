@@ -13,11 +13,13 @@
 #include "grid.hpp"   // plugins/tasks/gridnav
 #include "../../plugins/tasks/arc/task.hpp"   // not "task.hpp": hosts/hrm has one too
 #include "hrm/common/json.hpp"
+#include "hrm/hrm_encoder.h"
 #include "hrm/common/npy.hpp"
 #include "hrm/common/safetensors.hpp"
 #include "hrm/common/torch_zip.hpp"
 #include "hrm/data/dataset.hpp"
 #include "pickle_builder.hpp"
+#include "plugin_host.hpp"   // tests/common: dlopen a plugin with a fake host
 
 namespace fs = std::filesystem;
 using reliability::archive;
@@ -232,6 +234,56 @@ TEST(HostileText, ErrorMessagesAreValidUtf8) {
     EXPECT_EQ(message("\"a\xc3\""), "t.json: invalid UTF-8 in string at byte 2");          // RFC 8259: UTF-8 only
     EXPECT_EQ(message("{\"k\\u0000\": 1, \"k\\u0000\": 2}"), "t.json: duplicate key \"k\\x00\" at byte 27");
     EXPECT_EQ(hrm::common::printable("ok \xe2\x82\xac \xff\x01"), "ok \xe2\x82\xac \\xff\\x01");
+}
+
+// The task plugins' grid parsers quoted the bad byte itself ("illegal character '\xcf'"): a byte
+// is named by its value, a valid multi-byte character is quoted whole, a NUL keeps the position.
+TEST(HostileText, TaskParserMessagesNameBadBytes) {
+    const auto encode_error = [](const char *plugin, const char *cls, const std::string &text) {
+        test_host::Library lib(plugin, HRM_FACTORY_ENCODER);
+        hrm_instance_params params;
+        hrm_instance_params_init(&params, sizeof params);
+        const void *out = nullptr;
+        EXPECT_EQ(test_host::take(lib.factory->create(lib.factory, cls, &test_host::kHost, &params, &out)), "");
+        const auto *enc = static_cast<const hrm_encoder *>(out);
+        hrm_encoder_spec spec{};
+        spec.struct_size = sizeof spec;
+        EXPECT_EQ(test_host::take(enc->get_spec(enc, &spec)), "");
+        std::vector<int32_t> tokens(size_t(spec.seq_len)), labels(size_t(spec.seq_len));
+        const int64_t shape[1] = {spec.seq_len};
+        hrm_tensor t{}, l{};
+        for (auto [tensor, data] : {std::pair{&t, &tokens}, std::pair{&l, &labels}}) {
+            tensor->data = data->data();
+            tensor->dtype = HRM_DTYPE_I32;
+            tensor->ndim = 1;
+            tensor->shape = shape;
+        }
+        const hrm_blob in{text.data(), text.size()};
+        int32_t has_labels = 0, puzzle_id = 0;
+        const std::string err = test_host::take(enc->encode(enc, &in, &t, &l, &has_labels, &puzzle_id));
+        enc->destroy(enc);
+        for (size_t i = 0; i < err.size(); i += hrm::common::utf8_length(std::string_view(err).substr(i)))
+            EXPECT_FALSE(err[i] == '\0' || (static_cast<unsigned char>(err[i]) >= 0x80 &&
+                                            hrm::common::utf8_length(std::string_view(err).substr(i)) == 1))
+                << "not valid UTF-8 text: " << hrm::common::printable(err, 200);
+        return err;
+    };
+    const auto has = [](const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; };
+    const std::string dots(11, '.');
+    std::string e = encode_error(HRM_SUDOKU_PLUGIN, "sudoku4", "123\xcf" + dots + ".");
+    EXPECT_TRUE(has(e, "illegal character byte 0xCF at")) << e;
+    e = encode_error(HRM_SUDOKU_PLUGIN, "sudoku4", "123\xc3\xa9" + dots);   // é: 2 bytes, 16 in all
+    EXPECT_TRUE(has(e, "illegal character '\xc3\xa9' at")) << e;
+    e = encode_error(HRM_SUDOKU_PLUGIN, "sudoku4", std::string("123\0", 4) + dots + ".");
+    EXPECT_TRUE(has(e, "illegal character byte 0x00 at") && has(e, "column 4")) << e;
+    e = encode_error(HRM_MAZE_PLUGIN, "maze", "S\xcf  \n    \n    \n   G\n");
+    EXPECT_TRUE(has(e, "illegal character byte 0xCF at")) << e;
+    e = encode_error(HRM_MAZE_PLUGIN, "maze", "S\xe2\x82\xac" + std::string(11, ' ') + "G");   // € is 3 of the 16 bytes
+    EXPECT_TRUE(has(e, "illegal character '\xe2\x82\xac' at")) << e;
+    e = encode_error(HRM_GRIDNAV_PLUGIN, "gridnav", "S.\xcf\n..G\n");
+    EXPECT_TRUE(has(e, "unknown character byte 0xCF at")) << e;
+    e = encode_error(HRM_SUDOKU_PLUGIN, "sudoku4", "\"1\"\xff,2\n");   // the CSV reader
+    EXPECT_TRUE(has(e, "unexpected character byte 0xFF")) << e;
 }
 
 // A 6 MB ARC line cost 10 s and 480 MB of JSON values before it was refused for its 30+ columns:

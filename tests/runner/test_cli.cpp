@@ -79,10 +79,15 @@ TEST(Cli, OracleSolvesAndReportsBadRecordsWithoutStopping) {
                       "12345\n"
                       "11.......................................................................\n");
     EXPECT_EQ(r.code, 1);
-    EXPECT_NE(r.output.find("417369825632158947958724316825437169791586432346912758289643571573291684164875293\tsolutions=1"),
+    EXPECT_NE(r.output.find("\"solution\": \"417369825632158947958724316825437169791586432346912758289643571573291684164875293\", "
+                            "\"solutions\": 1, \"rating\": "),
               std::string::npos)
         << r.output;
     EXPECT_NE(r.output.find("record 2: sudoku instance: wrong length"), std::string::npos) << r.output;
+    // The failed records keep their line in the output, with their error.
+    EXPECT_NE(r.output.find("{\"index\": 1, \"input\": \"12345\", \"error\": \"sudoku instance: wrong length"),
+              std::string::npos)
+        << r.output;
     EXPECT_NE(r.output.find("record 3"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("1 solved, 2 failed"), std::string::npos) << r.output;
 }

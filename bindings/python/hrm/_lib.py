@@ -195,15 +195,19 @@ def check(status):
         raise status_error(status)
 
 
-def integer(value, name, ctype):
+def integer(value, name, ctype, minimum=None):
     """value as a Python int that fits ctype (c_int32, c_int64, c_uint64, ...): ctypes would wrap
-    2**32 + 1 to 1 silently. bool and float are refused too: threads=2.5 is a mistake, not 2."""
+    2**32 + 1 to 1 silently. bool and float are refused too: threads=2.5 is a mistake, not 2.
+    minimum raises the lower end where the C call refuses less, so the message names the range the
+    call accepts, not the C type's."""
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         raise TypeError("%s must be an integer, not %s" % (name, type(value).__name__))
     value = value.__index__()
     bits = 8 * ctypes.sizeof(ctype)
     signed = ctype(-1).value < 0
     lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    if minimum is not None:
+        lo = max(lo, minimum)
     if not lo <= value <= hi:
         raise InvalidArgumentError("%s = %d is out of range [%d, %d]" % (name, value, lo, hi))
     return value

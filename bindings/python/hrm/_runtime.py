@@ -109,7 +109,8 @@ class Runtime(_lib.Closing):
         paths = self._plugin_path(plugin_path)
         params = _abi.RuntimeParams()
         l.hrm_runtime_params_init(byref(params), sizeof(params))
-        params.n_threads = _lib.integer(n_threads, "n_threads", c_int32)
+        # 0 (all cores) .. 2**31 - 1: checked here, since hrm_runtime_create only says "negative".
+        params.n_threads = _lib.integer(n_threads, "n_threads", c_int32, minimum=0)
         self._path_bytes = _lib.text(os.pathsep.join(paths)) if paths else None
         params.plugin_path = self._path_bytes
         self._log_fn = None

@@ -27,8 +27,11 @@ class OptionsTest(unittest.TestCase):
             self.assertIn(next(iter(kwargs)), str(cm.exception))
         with self.assertRaises(TypeError):
             self.rt.session(model=self.model, task=self.task, threads=2.5)
-        with self.assertRaises(hrm.InvalidArgumentError):
-            hrm.Runtime(n_threads=2 ** 31, load=False)
+        # The message names the range hrm_runtime_create accepts (2**31 was "n_threads is negative").
+        for n in (2 ** 31, -1):
+            with self.subTest(n_threads=n), self.assertRaises(hrm.InvalidArgumentError) as cm:
+                hrm.Runtime(n_threads=n, load=False)
+            self.assertIn("n_threads = %d is out of range [0, 2147483647]" % n, str(cm.exception))
         with self.assertRaises(hrm.InvalidArgumentError):
             self.task.generate(2 ** 64)
         with self.assertRaises(hrm.InvalidArgumentError):

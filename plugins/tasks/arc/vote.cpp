@@ -135,6 +135,9 @@ Tally vote_predictions(const std::vector<TestRow>& rows, std::string_view jsonl,
   using Type = common::json::Value::Type;
   Tally tally;
   size_t next_row = 0, lineno = 0, pos = 0;
+  // The line that predicted each row (0: none yet). A second line for a row is refused: it would
+  // vote twice and count twice ("10 of 9 rows predicted", issue #24).
+  std::vector<size_t> predicted_on(rows.size(), 0);
   while (pos < jsonl.size()) {
     size_t eol = jsonl.find('\n', pos);
     if (eol == std::string_view::npos) eol = jsonl.size();
@@ -187,6 +190,11 @@ Tally vote_predictions(const std::vector<TestRow>& rows, std::string_view jsonl,
     if (puzzle != rows[row].puzzle)
       throw Error(HRM_E_FORMAT, at + ": puzzle \"" + puzzle + "\" but test row " + std::to_string(row) + " is \"" +
                                     rows[row].puzzle + "\" (lines must follow the dataset's test rows)");
+    if (predicted_on[row] != 0)
+      throw Error(HRM_E_FORMAT, at + ": a second prediction for test row " + std::to_string(row) + " (puzzle \"" +
+                                    rows[row].puzzle + "\"); line " + std::to_string(predicted_on[row]) +
+                                    " predicted it already");
+    predicted_on[row] = lineno;
     next_row = row + 1;
     ++tally.predicted;
     if (!voter.add_prediction(puzzle, rows[row].input, answer, q_halt)) ++tally.unmatched;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "hrm/common/error.hpp"
 
 namespace hrm::task::csv {
 
@@ -64,7 +65,7 @@ inline Result<std::vector<std::string>> parse_record(std::string_view record) {
             }
             for (++j; j < record.size() && blank(record[j]);) ++j;
             if (j < record.size() && record[j] != ',')
-                return Error{"CSV: unexpected character '" + std::string(1, record[j]) + "' after a closing quote" +
+                return Error{"CSV: unexpected character " + hrm::common::quote_character(record.substr(j)) + " after a closing quote" +
                              at(n, j) + " (expected ',' or the end of the record)"};
         } else {
             j = record.find(',', start);

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "hrm/common/error.hpp"
+
 namespace hrm::gridnav {
 namespace {
 
@@ -58,11 +60,11 @@ std::string xy(Cell c) { return "(x " + std::to_string(c.x) + ", y " + std::to_s
 Status header_int(std::string_view line, int line_no, std::string_view key, int& out) {
   std::string_view t = trim(line);
   if (t.substr(0, key.size()) != key || t.size() == key.size() || (t[key.size()] != ' ' && t[key.size()] != '\t'))
-    return Error{line_prefix(line_no) + "expected '" + std::string(key) + " <number>', got '" + std::string(t) + "'",
+    return Error{line_prefix(line_no) + "expected '" + std::string(key) + " <number>', got '" + hrm::common::printable(t) + "'",
                  line_no - 1, -1};
   if (!to_int(t.substr(key.size()), out) || out <= 0)
     return Error{line_prefix(line_no) + std::string(key) + " must be a positive integer, got '" +
-                     std::string(trim(t.substr(key.size()))) + "'",
+                     hrm::common::printable(trim(t.substr(key.size()))) + "'",
                  line_no - 1, -1};
   return {};
 }
@@ -92,7 +94,7 @@ Result<Grid> parse_map(std::string_view text) {
   if (lines.size() < 4) return Error{"map header is incomplete: expected type, height, width and map lines", -1, -1};
   if (auto st = header_int(lines[1], 2, "height", height); !st) return st.error();
   if (auto st = header_int(lines[2], 3, "width", width); !st) return st.error();
-  if (trim(lines[3]) != "map") return Error{"line 4: expected 'map', got '" + std::string(trim(lines[3])) + "'", 3, -1};
+  if (trim(lines[3]) != "map") return Error{"line 4: expected 'map', got '" + hrm::common::printable(trim(lines[3])) + "'", 3, -1};
   if (static_cast<long long>(width) * height > 100000000LL)
     return Error{"map of " + std::to_string(width) + "x" + std::to_string(height) + " is too large", -1, -1};
 
@@ -115,8 +117,8 @@ Result<Grid> parse_map(std::string_view text) {
         case 'S': t = Terrain::kSwamp; break;
         case '@': case 'O': case 'T': case 'W': t = Terrain::kBlocked; break;
         default:
-          return Error{line_prefix(line_no) + "unknown character '" + std::string(1, row[static_cast<std::size_t>(x)]) +
-                           "' at " + xy({x, y}) + " (expected one of . G S @ O T W)",
+          return Error{line_prefix(line_no) + "unknown character " +
+                           hrm::common::quote_character(row.substr(static_cast<std::size_t>(x))) + " at " + xy({x, y}) + " (expected one of . G S @ O T W)",
                        y, x};
       }
       g.at({x, y}) = t;
@@ -134,7 +136,7 @@ ScenarioFile parse_scen(std::string_view text, const Grid& map, std::string_view
     if (head.substr(0, 8) == "version ") {
       double v = 0;
       if (!to_double(head.substr(8), v) || v != 1.0)
-        out.errors.push_back({1, "line 1: unsupported scenario version '" + std::string(trim(head.substr(8))) +
+        out.errors.push_back({1, "line 1: unsupported scenario version '" + hrm::common::printable(trim(head.substr(8))) +
                                      "' (expected 'version 1')"});
       first = 1;
     } else {
@@ -171,18 +173,18 @@ ScenarioFile parse_scen(std::string_view text, const Grid& map, std::string_view
     for (int k = 0; k < 8 && ok; ++k) {
       if (!ints[k]) continue;
       if (!to_int(f[static_cast<std::size_t>(k)], *ints[k])) {
-        fail(std::string(kNames[k]) + " is not an integer: '" + std::string(f[static_cast<std::size_t>(k)]) + "'");
+        fail(std::string(kNames[k]) + " is not an integer: '" + hrm::common::printable(f[static_cast<std::size_t>(k)]) + "'");
         ok = false;
       }
     }
     if (!ok) continue;
     // strtod also reads "inf" and "nan", which then matched any path (issue #24): finite only.
     if (!to_double(f[8], s.optimal) || !std::isfinite(s.optimal) || s.optimal < 0) {
-      fail("optimal length is not a finite non-negative number: '" + std::string(f[8]) + "'");
+      fail("optimal length is not a finite non-negative number: '" + hrm::common::printable(f[8]) + "'");
       continue;
     }
     if (!map_name.empty() && base_name(s.map) != base_name(map_name)) {
-      fail("names map '" + s.map + "', not '" + std::string(base_name(map_name)) + "'");
+      fail("names map '" + hrm::common::printable(s.map) + "', not '" + hrm::common::printable(base_name(map_name)) + "'");
       continue;
     }
     if (w != map.width || h != map.height) {
@@ -240,7 +242,7 @@ Result<Instance> parse_instance(std::string_view text) {
           break;
         }
         default:
-          return Error{"unknown character '" + std::string(1, ch) + "' at " + position(c) + " (expected . # ~ S G o *)", y, x};
+          return Error{"unknown character " + hrm::common::quote_character(row.substr(static_cast<std::size_t>(x))) + " at " + position(c) + " (expected . # ~ S G o *)", y, x};
       }
     }
   }

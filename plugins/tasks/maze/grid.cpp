@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/csv.hpp"
+#include "hrm/common/error.hpp"
 
 namespace hrm::maze {
 namespace {
@@ -75,7 +76,7 @@ Result<Maze> parse_maze(std::string_view text) {
   }
   for (std::size_t i = 0; i < cells.size(); ++i)
     if (!legal(cells[i]))
-      return Error{"illegal character '" + std::string(1, cells[i]) + "' at " + position(n, static_cast<int>(i)) +
+      return Error{"illegal character " + hrm::common::quote_character(std::string_view(cells).substr(i)) + " at " + position(n, static_cast<int>(i)) +
                        " (allowed: '#', ' ', 'S', 'G', 'o')",
                    static_cast<int>(i) / n, static_cast<int>(i) % n};
   Maze m;

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "common/csv.hpp"
+#include "hrm/common/error.hpp"
 
 namespace hrm::sudoku {
 namespace {
@@ -143,7 +144,7 @@ Result<Grid> parse_line(std::string_view line, bool check_contradictions) {
     char c = line[static_cast<std::size_t>(i)];
     int d = char_digit(c);
     if (d < 0 || d > shape->n) {
-      std::string what = "illegal character '" + std::string(1, c) + "'";
+      std::string what = "illegal character " + hrm::common::quote_character(line.substr(static_cast<std::size_t>(i)));
       if (d > shape->n) what += " (digit " + std::to_string(d) + " > " + std::to_string(shape->n) + ")";
       return error_at(what, i, shape->n);
     }

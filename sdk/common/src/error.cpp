@@ -49,6 +49,16 @@ std::string printable(std::string_view bytes, std::size_t max) {
     return out;
 }
 
+std::string quote_character(std::string_view s) {
+    if (s.empty()) return "the end of the text";
+    const std::size_t n = utf8_length(s);
+    const unsigned char c = static_cast<unsigned char>(s[0]);
+    if (n > 1 || (c >= 0x20 && c < 0x7F)) return "'" + std::string(s.substr(0, n)) + "'";
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "byte 0x%02X", c);
+    return hex;
+}
+
 static std::string errno_text() { return std::strerror(errno); }
 
 MappedFile::MappedFile(const std::string &path) : path_(path) {

@@ -24,6 +24,10 @@ using Error = hrm::plugin::Error;
 // max bytes end in "...". Messages stay valid UTF-8 that a program can read back and print
 // (issue #24: "unknown character '\xc3'" cut a character in half, a NUL truncated a message).
 std::string printable(std::string_view bytes, std::size_t max = 60);
+// The character at the start of s as a message quotes it: 'c' for printable ASCII or a whole valid
+// multi-byte UTF-8 character, "byte 0xCF" for anything else (a lone byte of a broken character, NUL,
+// a control character), so a parser naming a bad character never cuts one in half (issue #24).
+std::string quote_character(std::string_view s);
 // The length of the UTF-8 sequence starting at s[0] (1 when it is not a valid sequence).
 std::size_t utf8_length(std::string_view s);
 
