@@ -4,7 +4,9 @@
 # packages are installed without their recommendations, so whatever a build step needs is named
 # here, never left to a recommendation or to what a developer machine happens to have.
 #
-#   scripts/install-deps.sh [--fuzz]    --fuzz: also the libFuzzer toolchain of scripts/fuzz.sh
+#   scripts/install-deps.sh [--fuzz] [--tsan]
+#     --fuzz: also the libFuzzer toolchain of scripts/fuzz.sh
+#     --tsan: also what scripts/tsan.sh fetches oneTBB's source with (curl, xz)
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
@@ -27,7 +29,13 @@ packages=(
 )
 # The fuzz preset (scripts/fuzz.sh): clang with libFuzzer and its sanitizer runtimes, and clang's
 # OpenMP (the kernels' CMake asks for OpenMP with whatever compiler configures the tree).
-[ "${1:-}" = --fuzz ] && packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev libomp-14-dev)
+for arg in "$@"; do
+  case "$arg" in
+    --fuzz) packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev libomp-14-dev) ;;
+    --tsan) packages+=(curl xz-utils) ;;
+    *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 # The Node binding tests: Debian's Node.js 18 and npm, unless node and npm are on PATH already (a
 # NodeSource nodejs provides npm itself and conflicts with Debian's npm package).
 command -v node > /dev/null && command -v npm > /dev/null || packages+=(nodejs npm)

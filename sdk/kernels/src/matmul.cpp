@@ -49,9 +49,12 @@ struct KeyHash {
   }
 };
 
+// The descriptors a call needs are copied out of the primitive descriptor once, at creation:
+// each call then reads only this entry, never oneDNN's internals.
 struct Entry {
   dnnl::matmul::primitive_desc pd;
   dnnl::matmul prim;
+  dnnl::memory::desc src, weights, dst, scratchpad;
 };
 
 // Row-major [rows, cols] matrix, or its transpose viewed through strides (no copy).
@@ -81,9 +84,14 @@ class PrimitiveCache {
       auto it = map_.find(key);
       if (it != map_.end()) return *it->second;
     }
-    auto entry = create(key, eng);  // outside the lock: primitive creation can take milliseconds
+    // Created under the lock, once per shape (a few milliseconds, at warm-up only). Two threads
+    // creating the same shape at once got the same object from oneDNN's own primitive cache,
+    // handed over by synchronisation inside uninstrumented libdnnl that ThreadSanitizer cannot
+    // see; created here, the entry reaches every other thread through this mutex.
     std::unique_lock lock(mutex_);
-    return *map_.try_emplace(key, std::move(entry)).first->second;
+    auto& slot = map_[key];
+    if (!slot) slot = create(key, eng);
+    return *slot;
   }
 
   std::size_t size() {
@@ -108,7 +116,8 @@ class PrimitiveCache {
       attr.set_post_ops(ops);
     }
     auto pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), attr, eng);
-    return std::make_unique<Entry>(Entry{pd, dnnl::matmul(pd)});
+    return std::make_unique<Entry>(
+        Entry{pd, dnnl::matmul(pd), pd.src_desc(), pd.weights_desc(), pd.dst_desc(), pd.scratchpad_desc()});
   }
 
   std::shared_mutex mutex_;
@@ -161,14 +170,13 @@ void run(const Key& key, const void* a, const void* b, void* c) {
 
   dnnl::stream& stream = thread_stream();
   thread_local std::vector<std::uint8_t> scratch;
-  const auto scratch_md = e.pd.scratchpad_desc();
-  if (scratch.size() < scratch_md.get_size()) scratch.resize(scratch_md.get_size());
+  if (scratch.size() < e.scratchpad.get_size()) scratch.resize(e.scratchpad.get_size());
 
   const auto& eng = ctx.engine;
-  dnnl::memory a_mem(e.pd.src_desc(), eng, const_cast<void*>(a));
-  dnnl::memory b_mem(e.pd.weights_desc(), eng, const_cast<void*>(b));
-  dnnl::memory c_mem(e.pd.dst_desc(), eng, c);
-  dnnl::memory s_mem(scratch_md, eng, scratch.data());
+  dnnl::memory a_mem(e.src, eng, const_cast<void*>(a));
+  dnnl::memory b_mem(e.weights, eng, const_cast<void*>(b));
+  dnnl::memory c_mem(e.dst, eng, c);
+  dnnl::memory s_mem(e.scratchpad, eng, scratch.data());
   e.prim.execute(stream, {{DNNL_ARG_SRC, a_mem},
                           {DNNL_ARG_WEIGHTS, b_mem},
                           {DNNL_ARG_DST, c_mem},
