@@ -68,6 +68,16 @@ TEST(Json, ParsesNestedValuesInOrder) {
     expect_error([] { json::parse("{\"a\": 1, \"a\": 2}"); }, {"duplicate"});
 }
 
+// Hostile input echoed into JSON lines (hrm solve, oracle) must still parse back: whole UTF-8
+// characters are kept, stray bytes become U+FFFD, control characters are escaped (issue #24).
+TEST(Json, QuoteAlwaysWritesValidJson) {
+    const std::string hostile = std::string("a\xc3\xa9" "b\xc3") + '\0' + "\xff\xed\xa0\x80\x01\"\xf0\x9f\x98\x80";
+    const std::string text = "{\"s\": " + json::quote(hostile) + "}";
+    const auto v = json::parse(text);
+    EXPECT_EQ(v.find("s")->string, std::string("a\xc3\xa9" "b\xef\xbf\xbd") + '\0' +
+                                        "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\x01\"\xf0\x9f\x98\x80");
+}
+
 TEST(Safetensors, RoundTripWithMetadata) {
     const std::string path = tmp_path("rt.safetensors");
     std::vector<float> a = {1.5f, -2.0f, 3.25f, 0.0f, 5.0f, 6.0f};

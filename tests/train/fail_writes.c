@@ -71,32 +71,36 @@ ssize_t writev(int fd, const struct iovec *iov, int iovcnt) {
 
 static int writes(int flags) { return (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0; }
 
+/* The mode argument that open() and its kin read only with O_CREAT or O_TMPFILE. */
+#define MODE_OF(flags, mode)                                                   \
+    do {                                                                       \
+        va_list ap;                                                            \
+        va_start(ap, flags);                                                   \
+        mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;  \
+        va_end(ap);                                                            \
+    } while (0)
+
+static int refused(const char *path, int flags) { return mode_is("EROFS") && writes(flags) && under(path); }
+
 int open(const char *path, int flags, ...) {
-    va_list ap;
-    va_start(ap, flags);
-    const mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
-    va_end(ap);
-    if (mode_is("EROFS") && writes(flags) && under(path)) return errno = EROFS, -1;
+    mode_t mode;
+    MODE_OF(flags, mode);
+    if (refused(path, flags)) return errno = EROFS, -1;
     return NEXT(open)(path, flags, mode);
 }
 
 int open64(const char *path, int flags, ...) {
-    va_list ap;
-    va_start(ap, flags);
-    const mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
-    va_end(ap);
-    if (mode_is("EROFS") && writes(flags) && under(path)) return errno = EROFS, -1;
+    mode_t mode;
+    MODE_OF(flags, mode);
+    if (refused(path, flags)) return errno = EROFS, -1;
     return NEXT(open64)(path, flags, mode);
 }
 
 int openat(int dirfd, const char *path, int flags, ...) {
-    va_list ap;
-    va_start(ap, flags);
-    const mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
-    va_end(ap);
+    mode_t mode;
+    MODE_OF(flags, mode);
     /* Only AT_FDCWD or absolute paths are checked: enough for the runner. */
-    if (mode_is("EROFS") && writes(flags) && (dirfd == AT_FDCWD || path[0] == '/') && under(path))
-        return errno = EROFS, -1;
+    if ((dirfd == AT_FDCWD || path[0] == '/') && refused(path, flags)) return errno = EROFS, -1;
     return NEXT(openat)(dirfd, path, flags, mode);
 }
 

@@ -223,8 +223,18 @@ Value parse(std::string_view text, const std::string &what) { return Parser(text
 std::string quote(std::string_view s) {
     static const char *hex = "0123456789abcdef";
     std::string out = "\"";
-    for (char c : s) {
-        unsigned char u = static_cast<unsigned char>(c);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        const unsigned char u = static_cast<unsigned char>(c);
+        if (u >= 0x80) {
+            // JSON text is UTF-8 (RFC 8259), and our own parser refuses anything else: a whole
+            // valid character is kept, a byte that is not part of one becomes U+FFFD, so a line
+            // echoing hostile input can still be read back (issue #24).
+            const std::size_t n = utf8_length(s.substr(i));
+            if (n > 1) out.append(s.substr(i, n)), i += n - 1;
+            else out += "\xEF\xBF\xBD";
+            continue;
+        }
         if (c == '"') out += "\\\"";
         else if (c == '\\') out += "\\\\";
         else if (c == '\n') out += "\\n";

@@ -32,7 +32,8 @@ struct Value {
 // Parse a whole document; throws hrm::plugin::Error(HRM_E_FORMAT) with "<what>: ... at byte N".
 Value parse(std::string_view text, const std::string &what = "JSON");
 
-// JSON string literal (with quotes) for s, escaping what RFC 8259 requires.
+// JSON string literal (with quotes) for s, escaping what RFC 8259 requires; a byte of s that is
+// not part of a valid UTF-8 character becomes U+FFFD, so the literal is always valid JSON.
 std::string quote(std::string_view s);
 
 }  // namespace hrm::common::json
