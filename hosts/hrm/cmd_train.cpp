@@ -1,6 +1,7 @@
 // hrm train CONFIG.toml [--set k=v] [-o DIR] | hrm train --resume DIR: train a model with the
-// reference recipe (docs/training.md), or continue a run under the config its checkpoint holds. The config has a [model] table (the model plugin's config; vocab_size,
-// seq_len and num_puzzle_identifiers default to the dataset's) and a [train] table. Evaluates and
+// reference recipe (docs/training.md), or continue a run under the config its checkpoint holds.
+// The config has a [model] table (the model plugin's config; vocab_size, seq_len and
+// num_puzzle_identifiers default to the dataset's) and a [train] table. Evaluates and
 // checkpoints every N steps; Ctrl-C stops between steps and writes a checkpoint to resume from.
 // Under mpirun each rank computes its shards of every batch (docs/distributed.md); rank 0 alone
 // writes the checkpoints, the metrics and the output.

@@ -49,10 +49,9 @@ struct KeyHash {
   }
 };
 
-// The descriptors a call needs are copied out of the primitive descriptor once, at creation:
-// each call then reads only this entry, never oneDNN's internals.
+// The primitive and the descriptors a call needs, copied out of its primitive descriptor once, at
+// creation: each call then reads only this entry, never oneDNN's internals.
 struct Entry {
-  dnnl::matmul::primitive_desc pd;
   dnnl::matmul prim;
   dnnl::memory::desc src, weights, dst, scratchpad;
 };
@@ -117,7 +116,7 @@ class PrimitiveCache {
     }
     auto pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), attr, eng);
     return std::make_unique<Entry>(
-        Entry{pd, dnnl::matmul(pd), pd.src_desc(), pd.weights_desc(), pd.dst_desc(), pd.scratchpad_desc()});
+        Entry{dnnl::matmul(pd), pd.src_desc(), pd.weights_desc(), pd.dst_desc(), pd.scratchpad_desc()});
   }
 
   std::shared_mutex mutex_;
