@@ -101,10 +101,10 @@ const char *const kRunWatchKeys[] = {"train.threads", "train.out", "train.log_in
 
 void check_same_run(const Config &stored, const Config &now, const std::string &stored_file) {
     std::string changed;
-    for (const std::string &d : stored.differences(now)) {
+    for (const Config::Difference &d : stored.differences(now)) {
         bool watch = false;
-        for (const char *k : kRunWatchKeys) watch = watch || d.rfind(std::string(k) + ":", 0) == 0;
-        if (!watch) changed += "\n  " + d;
+        for (const char *k : kRunWatchKeys) watch = watch || d.key == k;
+        if (!watch) changed += "\n  " + d.key + ": " + d.was + " -> " + d.now;
     }
     if (!changed.empty())
         throw ConfigError("--resume: this config changes the run stored in " + stored_file + ":" + changed +

@@ -140,11 +140,11 @@ std::string Config::section_text(const std::string &key) const {
     return out.str();
 }
 
-std::vector<std::string> Config::differences(const Config &other) const {
+std::vector<Config::Difference> Config::differences(const Config &other) const {
     std::map<std::string, std::string> a, b;
     flatten(root_, "", a);
     flatten(other.root_, "", b);
-    std::vector<std::string> out;
+    std::vector<Difference> out;
     auto value = [](const std::map<std::string, std::string> &m, const std::string &k) {
         const auto it = m.find(k);
         return it == m.end() ? std::string("(unset)") : it->second;
@@ -153,7 +153,7 @@ std::vector<std::string> Config::differences(const Config &other) const {
     for (const auto &kv : a) keys.insert(kv.first);
     for (const auto &kv : b) keys.insert(kv.first);
     for (const std::string &k : keys)
-        if (value(a, k) != value(b, k)) out.push_back(k + ": " + value(a, k) + " -> " + value(b, k));
+        if (value(a, k) != value(b, k)) out.push_back({k, value(a, k), value(b, k)});
     return out;
 }
 

@@ -32,9 +32,12 @@ public:
     // The subtable at key (e.g. "model") as TOML text, for handing to a plugin; "" if absent.
     std::string section_text(const std::string &key) const;
     std::string text() const;   // the whole merged config
-    // Every leaf key whose value differs between this config and `other` (or is only in one), as
-    // "key: <this value> -> <other value>", in key order; "(unset)" for a missing side.
-    std::vector<std::string> differences(const Config &other) const;
+    // Every leaf key whose value differs between this config and `other` (or is only in one), in
+    // key order, with both values as TOML text ("(unset)" for a missing side).
+    struct Difference {
+        std::string key, was, now;
+    };
+    std::vector<Difference> differences(const Config &other) const;
     const toml::table &table() const { return root_; }
 
 private:
